@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+//
+// l2hmc — Hybrid Monte Carlo and learned HMC (L2HMC) for lattice gauge theories.
+//
+// Module graph (one-way):
+//   LatticeCore ← U1 ← HMC(generic; depends on LatticeCore only)
+//   Analysis (CFFTW)      LatticeIO (Foundation only)
+//   L2HMC (umbrella, re-exports the above) ← L2HMCCLI (commands, config) ← l2hmc (executable)
+//
+// Native code generation: the SIMD kernels need `-target-cpu native` (REFERENCE §8: 20–40× otherwise).
+// It is passed on the command line by scripts/build, scripts/test and scripts/l2hmc, never as
+// unsafeFlags here, so the package stays importable by other packages.
+import PackageDescription
+
+let package = Package(
+    name: "l2hmc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "L2HMC", targets: ["L2HMC"]),
+        .executable(name: "l2hmc", targets: ["l2hmc"]),
+        .executable(name: "u1-hmc-example", targets: ["U1HMCExample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "LatticeCore"),
+        .target(name: "U1", dependencies: ["LatticeCore"]),
+        .target(name: "HMC", dependencies: ["LatticeCore"]),
+        .target(name: "Analysis", dependencies: ["CFFTW"]),
+        .target(name: "LatticeIO"),
+        .target(name: "L2HMC", dependencies: ["LatticeCore", "U1", "HMC", "Analysis", "LatticeIO", "CBLAS"]),
+        .target(name: "L2HMCCLI", dependencies: [
+            "L2HMC",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "l2hmc", dependencies: ["L2HMCCLI"]),
+        .executableTarget(name: "U1HMCExample", dependencies: ["L2HMC"], path: "Examples/U1HMCExample"),
+        .testTarget(name: "L2HMCTests", dependencies: ["L2HMC", "L2HMCCLI", "l2hmc", "U1HMCExample"]),
+    ]
+)
