@@ -3,7 +3,7 @@
 // l2hmc — Hybrid Monte Carlo and learned HMC (L2HMC) for lattice gauge theories.
 //
 // Module graph (one-way):
-//   LatticeCore ← U1 ← HMC(generic; depends on LatticeCore only)
+//   LatticeCore ← HMC (generic driver) ← U1 (conforms to the HMC protocols)
 //   Analysis (CFFTW)      LatticeIO (Foundation only)
 //   L2HMC (umbrella, re-exports the above) ← L2HMCCLI (commands, config) ← l2hmc (executable)
 //
@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "LatticeCore"),
-        .target(name: "U1", dependencies: ["LatticeCore"]),
+        .target(name: "U1", dependencies: ["LatticeCore", "HMC"]),
         .target(name: "HMC", dependencies: ["LatticeCore"]),
         .target(name: "Analysis", dependencies: ["CFFTW"]),
         .target(name: "LatticeIO"),

@@ -1,0 +1,163 @@
+// RunCommand.swift — `l2hmc run`: sample a gauge theory with HMC and write the run folder.
+import ArgumentParser
+import Foundation
+import L2HMC
+
+public struct RunCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Sample a lattice gauge theory with HMC on many chains; write data, checkpoints and a summary.",
+        discussion: """
+        Precedence: defaults < --config FILE.yaml < flags < trailing key=value overrides. Keys: \
+        \(RunConfiguration.keys.joined(separator: ", ")).
+
+        Output folder (default runs/<group>/<shape>/beta-<β>/<timestamp>/): config.yaml, meta.json, log.jsonl, \
+        summary.json, checkpoint.bin and data/{plaquette,charge,charge_sin,accept,dH}.npy, float64 arrays of shape \
+        (trajectories, chains), valid at every moment. SIGINT/SIGTERM finish the current trajectory, checkpoint \
+        and exit; --resume DIR continues bit-identically.
+        """
+    )
+
+    @Option(name: .long, help: "Gauge group: U1 (2D U(1)). [default: U1]")
+    var group: String?
+    @Option(name: .long, help: "Lattice extents L0xL1…, e.g. 16x16. [default: 16x16]")
+    var shape: String?
+    @Option(name: .long, help: "Inverse coupling β > 0. [default: 4.0]")
+    var beta: String?
+    @Option(name: .long, help: "Number of independent Markov chains (≥ 1). [default: 64]")
+    var chains: String?
+    @Option(name: .long, help: "Measured trajectories after thermalization (≥ 0). [default: 1000]")
+    var trajectories: String?
+    @Option(name: .long, help: "Thermalization trajectories, not written to data/ (≥ 0). [default: 200]")
+    var thermalization: String?
+    @Option(name: .long, help: "MD integrator: leapfrog or omelyan (2MN). [default: leapfrog]")
+    var integrator: String?
+    @Option(name: .long, help: "MD steps per trajectory (≥ 1). [default: 10]")
+    var steps: String?
+    @Option(name: .long, help: "Trajectory length τ in MD time units; ε = τ/steps. [default: 1.0]")
+    var tau: String?
+    @Option(name: .customLong("step-size"), help: "MD step size ε (overrides τ: τ = steps·ε).")
+    var stepSize: String?
+    @Option(name: .long, help: "Initial configuration: hot (uniform random links) or cold (unit links). [default: hot]")
+    var start: String?
+    @Option(name: .long, help: "Seed of every random stream (chain c uses stream c). [default: 1]")
+    var seed: String?
+    @Option(name: .long, help: "Worker threads; results do not depend on it. [default: all cores]")
+    var threads: String?
+    @Flag(name: .long, help: "Adapt ε during thermalization towards --target-accept, then freeze it.")
+    var tune: Bool = false
+    @Option(name: .customLong("target-accept"), help: "Target acceptance for --tune, in (0, 1). [default: 0.8]")
+    var targetAccept: String?
+    @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every N trajectories (≥ 1). [default: 100]")
+    var checkpointEvery: String?
+    @Option(name: .long, help: "Output folder. [default: runs/<group>/<shape>/beta-<β>/<timestamp>]")
+    var out: String?
+    @Option(name: .long, help: "YAML file of key: value settings (same keys as the overrides).")
+    var config: String?
+    @Option(name: .long, help: "Continue the run in this folder from its last checkpoint (same physics settings).")
+    var resume: String?
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet: Bool = false
+    @Flag(name: .long, help: "Print the summary as JSON on stdout instead of a table.")
+    var json: Bool = false
+    @Argument(help: "Overrides key=value, e.g. beta=3.0 chains=128.")
+    var overrides: [String] = []
+
+    public init() {}
+
+    /// The explicit flags as key/value pairs (only those given).
+    var explicitSettings: [(String, String)] {
+        var s: [(String, String)] = []
+        func add(_ k: String, _ v: String?) { if let v { s.append((k, v)) } }
+        add("group", group); add("shape", shape); add("beta", beta); add("chains", chains)
+        add("trajectories", trajectories); add("thermalization", thermalization); add("integrator", integrator)
+        add("steps", steps); add("tau", tau); add("step_size", stepSize); add("start", start); add("seed", seed)
+        add("threads", threads); if tune { s.append(("tune", "true")) }
+        add("target_accept", targetAccept); add("checkpoint_every", checkpointEvery); add("out", out)
+        return s
+    }
+
+    /// Resolves the configuration (without the resume comparison).
+    func resolve(base: RunConfiguration = RunConfiguration()) throws -> RunConfiguration {
+        var c = base
+        if let path = config {
+            let url = URL(fileURLWithPath: path)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw ConfigurationError("config file '\(path)' does not exist or cannot be read")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError("config file '\(path)' is not UTF-8 text")
+            }
+            try c.apply(yaml: text, source: path)
+        }
+        for (k, v) in explicitSettings { try c.set(k, v) }
+        try c.apply(overrides: overrides)
+        try c.validate()
+        return c
+    }
+
+    public func run() throws {
+        let console = Console(quiet: quiet)
+        do {
+            let outcome = try RunCommand.execute(self, console: console)
+            if json {
+                console.out(outcome.summaryJSON)
+            } else {
+                console.info(outcome.table)
+            }
+            if outcome.interrupted {
+                console.error("interrupted: \(outcome.message); resume with: l2hmc run --resume \(outcome.folder.path)")
+                throw ExitCode(130)
+            }
+        } catch let e as ConfigurationError {
+            console.error("error: \(e.description)")
+            throw ExitCode(2)
+        } catch let e as LatticeIOError {
+            console.error("error: \(e.description)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func execute(_ cmd: RunCommand, console: Console) throws -> RunOutcome {
+        var cfg: RunConfiguration
+        var folder: URL
+        var resuming = false
+        if let dir = cmd.resume {
+            folder = URL(fileURLWithPath: dir)
+            let cfgURL = folder.appendingPathComponent("config.yaml")
+            guard let data = FileManager.default.contents(atPath: cfgURL.path),
+                  let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError("--resume \(dir): no readable config.yaml in that folder (is it a run folder?)")
+            }
+            var stored = RunConfiguration()
+            try stored.apply(yaml: text, source: cfgURL.path)
+            let requested = try cmd.resolve(base: stored)
+            let a = stored.physicsValues(), b = requested.physicsValues()
+            for key in a.keys.sorted() where a[key] != b[key] {
+                throw ConfigurationError("--resume \(dir): \(key) = \(b[key] ?? "nil") differs from the run's \(key) = \(a[key] ?? "nil"); only trajectories, threads, checkpoint_every may change on resume")
+            }
+            cfg = requested
+            cfg.out = stored.out
+            resuming = true
+        } else {
+            cfg = try cmd.resolve()
+            folder = URL(fileURLWithPath: cfg.out ?? RunCommand.defaultFolder(cfg))
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.yaml").path) {
+                throw ConfigurationError("output folder \(folder.path) already holds a run; use --resume \(folder.path) or another --out")
+            }
+            cfg.out = folder.path
+        }
+        let run = try U1Run(config: cfg, folder: folder, resume: resuming,
+                            commandLine: CommandLine.arguments)
+        let progress = console.progressEnabled ? console : nil
+        return try run.execute(progress: progress)
+    }
+
+    static func defaultFolder(_ c: RunConfiguration) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return "runs/\(c.group.rawValue)/\(Lattice.format(c.shape))/beta-\(c.beta)/\(f.string(from: Date()))"
+    }
+}

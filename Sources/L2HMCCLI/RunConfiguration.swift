@@ -1,0 +1,225 @@
+// RunConfiguration.swift — the fully resolved configuration of `l2hmc run`, and how it is assembled.
+//
+// Precedence, lowest to highest: built-in defaults < `--config FILE.yaml` < explicit command-line flags <
+// trailing `key=value` overrides. A YAML file and the overrides use the same keys (snake_case, listed in
+// `RunConfiguration.keys`); an unknown key is an error that lists the allowed ones. The resolved configuration is
+// written to the run folder as config.yaml and is what `--resume` compares against.
+import Foundation
+import L2HMC
+import Yams
+
+public enum GaugeGroupName: String, Codable, Sendable, CaseIterable {
+    case U1
+    case SU3
+}
+
+public enum StartKind: String, Codable, Sendable, CaseIterable {
+    case hot, cold
+}
+
+public struct RunConfiguration: Codable, Sendable, Equatable {
+    public var group: GaugeGroupName = .U1
+    public var shape: [Int] = [16, 16]
+    public var beta: Double = 4.0
+    public var chains: Int = 64
+    public var trajectories: Int = 1000
+    public var thermalization: Int = 200
+    public var integrator: IntegratorKind = .leapfrog
+    public var steps: Int = 10
+    /// Trajectory length τ (MD time units); used when `step_size` is not given: ε = τ / steps.
+    public var tau: Double = 1.0
+    /// Leapfrog step ε (MD time units); nil means τ / steps.
+    public var stepSize: Double? = nil
+    public var start: StartKind = .hot
+    public var seed: UInt64 = 1
+    public var threads: Int = RunConfiguration.defaultThreads
+    /// Adapt ε during thermalization towards `target_accept` (then frozen).
+    public var tune: Bool = false
+    public var targetAccept: Double = 0.8
+    /// Write a checkpoint every this many trajectories (and always at the end or on interruption).
+    public var checkpointEvery: Int = 100
+    /// Output folder; nil means runs/<group>/<shape>/beta-<β>/<timestamp>/.
+    public var out: String? = nil
+
+    public init() {}
+
+    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case group, shape, beta, chains, trajectories, thermalization, integrator, steps, tau
+        case stepSize = "step_size", start, seed, threads, tune
+        case targetAccept = "target_accept", checkpointEvery = "checkpoint_every", out
+    }
+
+    /// All keys accepted in a config file or as key=value.
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// Keys whose change alters the Markov chain (compared on --resume). `trajectories`, `threads`, `out` and
+    /// `checkpoint_every` may differ on resume.
+    public static let physicsKeys: Set<String> = [
+        "group", "shape", "beta", "chains", "thermalization", "integrator", "steps", "tau", "step_size",
+        "start", "seed", "tune", "target_accept",
+    ]
+
+    public var lattice: Lattice { get throws { try Lattice(shape: shape) } }
+
+    /// The initial step size ε.
+    public var initialStepSize: Double { stepSize ?? tau / Double(steps) }
+
+    // MARK: setting keys from text
+
+    /// Sets one key from its textual value (YAML scalar or the right side of key=value).
+    public mutating func set(_ key: String, _ rawValue: String) throws {
+        let value = rawValue.trimmingCharacters(in: .whitespaces)
+        func bad(_ allowed: String) -> ConfigurationError {
+            ConfigurationError("\(key) = '\(rawValue)' is not allowed; \(allowed)")
+        }
+        func int(_ min: Int, _ what: String) throws -> Int {
+            guard let v = Int(value), v >= min else { throw bad(what) }
+            return v
+        }
+        func double(_ what: String, _ ok: (Double) -> Bool) throws -> Double {
+            guard let v = Double(value), v.isFinite, ok(v) else { throw bad(what) }
+            return v
+        }
+        switch key {
+        case "group":
+            guard let g = GaugeGroupName.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() }) else {
+                throw bad("allowed groups: \(GaugeGroupName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            group = g
+        case "shape":
+            do { shape = try Lattice(parsing: value).shape } catch let e as ConfigurationError {
+                throw ConfigurationError("shape = '\(rawValue)': \(e.description)")
+            }
+        case "beta": beta = try double("β must be a finite number > 0") { $0 > 0 }
+        case "chains": chains = try int(1, "need an integer ≥ 1")
+        case "trajectories": trajectories = try int(0, "need an integer ≥ 0")
+        case "thermalization": thermalization = try int(0, "need an integer ≥ 0")
+        case "integrator":
+            guard let k = IntegratorKind(rawValue: value.lowercased()) else {
+                throw bad("allowed integrators: \(IntegratorKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            integrator = k
+        case "steps": steps = try int(1, "need an integer number of MD steps ≥ 1")
+        case "tau": tau = try double("τ must be a finite number > 0") { $0 > 0 }
+        case "step_size":
+            if value.lowercased() == "null" || value.isEmpty { stepSize = nil } else {
+                stepSize = try double("ε must be a finite number > 0") { $0 > 0 }
+            }
+        case "start":
+            guard let s = StartKind(rawValue: value.lowercased()) else { throw bad("allowed: hot, cold") }
+            start = s
+        case "seed":
+            guard let s = UInt64(value) else { throw bad("need an integer in 0…\(UInt64.max)") }
+            seed = s
+        case "threads": threads = try int(1, "need an integer ≥ 1")
+        case "tune":
+            switch value.lowercased() {
+            case "true", "yes", "on", "1": tune = true
+            case "false", "no", "off", "0": tune = false
+            default: throw bad("need true or false")
+            }
+        case "target_accept": targetAccept = try double("need a number in (0, 1)") { $0 > 0 && $0 < 1 }
+        case "checkpoint_every": checkpointEvery = try int(1, "need an integer ≥ 1")
+        case "out": out = value.isEmpty ? nil : value
+        default:
+            throw ConfigurationError("unknown key '\(key)'; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
+        }
+    }
+
+    /// Applies trailing `key=value` overrides.
+    public mutating func apply(overrides: [String]) throws {
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw ConfigurationError("override '\(o)' is not of the form key=value; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
+            }
+            try set(String(o[..<eq]).trimmingCharacters(in: .whitespaces), String(o[o.index(after: eq)...]))
+        }
+    }
+
+    /// Applies the keys of a YAML mapping.
+    public mutating func apply(yaml text: String, source: String) throws {
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch {
+            throw ConfigurationError("config file \(source) is not valid YAML: \(error)")
+        }
+        guard let node else { return }
+        guard let map = node as? [String: Any] else {
+            throw ConfigurationError("config file \(source) must be a YAML mapping of key: value pairs; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
+        }
+        for key in map.keys.sorted() {
+            let v = map[key]!
+            let text: String
+            switch v {
+            case is NSNull: text = "null"
+            case let s as String: text = s
+            case let b as Bool: text = b ? "true" : "false"
+            case let i as Int: text = String(i)
+            case let d as Double: text = "\(d)"
+            case let a as [Any]: text = a.map { "\($0)" }.joined(separator: "x") // shape: [16, 16]
+            default:
+                throw ConfigurationError("config file \(source): value of '\(key)' must be a scalar")
+            }
+            do { try set(key, text) } catch let e as ConfigurationError {
+                throw ConfigurationError("config file \(source): \(e.description)")
+            }
+        }
+    }
+
+    /// Cross-key checks.
+    public func validate() throws {
+        let lat = try lattice
+        switch group {
+        case .U1:
+            guard lat.dimensions == 2 else {
+                throw ConfigurationError("shape = \(lat.description): group U1 needs a 2-dimensional shape such as 16x16")
+            }
+            guard lat.shape.allSatisfy({ $0 >= 2 }) else {
+                throw ConfigurationError("shape = \(lat.description): every extent must be ≥ 2")
+            }
+            let need = U1Ensemble.memoryRequirement(lattice: lat, chains: chains)
+            let have = Int(ProcessInfo.processInfo.physicalMemory)
+            if need > have * 3 / 4 {
+                throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
+            }
+        case .SU3:
+            throw ConfigurationError("group = SU3 is not available yet in this build; allowed groups now: U1")
+        }
+    }
+
+    // MARK: YAML
+
+    /// The configuration as YAML (every key, resolved).
+    public func yaml() -> String {
+        var lines = ["# l2hmc run — fully resolved configuration"]
+        lines.append("group: \(group.rawValue)")
+        lines.append("shape: \(Lattice.format(shape))")
+        lines.append("beta: \(beta)")
+        lines.append("chains: \(chains)")
+        lines.append("trajectories: \(trajectories)")
+        lines.append("thermalization: \(thermalization)")
+        lines.append("integrator: \(integrator.rawValue)")
+        lines.append("steps: \(steps)")
+        lines.append("tau: \(tau)")
+        lines.append("step_size: \(stepSize.map { "\($0)" } ?? "null")")
+        lines.append("start: \(start.rawValue)")
+        lines.append("seed: \(seed)")
+        lines.append("threads: \(threads)")
+        lines.append("tune: \(tune)")
+        lines.append("target_accept: \(targetAccept)")
+        lines.append("checkpoint_every: \(checkpointEvery)")
+        lines.append("out: \(out ?? "null")")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Values of the physics keys, for the resume comparison.
+    func physicsValues() -> [String: String] {
+        var d: [String: String] = [:]
+        for line in yaml().split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, RunConfiguration.physicsKeys.contains(parts[0]) { d[parts[0]] = parts[1] }
+        }
+        return d
+    }
+}

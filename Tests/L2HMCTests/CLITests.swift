@@ -1,0 +1,236 @@
+// CLITests.swift — the `l2hmc` tool end to end (run folder contract, .npy read back, thread-count independence,
+// resume after SIGINT, every bad-input case) and the examples, run as the built executables.
+import Foundation
+import L2HMC
+import Testing
+
+/// The folder holding the built products (.build/<configuration>/).
+func productsFolder() -> URL {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    for _ in 0..<4 {
+        if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("l2hmc").path) { return dir }
+        dir = dir.deletingLastPathComponent()
+    }
+    // Fallback: the package's .build/release next to this source file.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/release")
+}
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+@discardableResult
+func runTool(_ args: [String], tool name: String = "l2hmc", whileRunning: ((Process) -> Void)? = nil) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = productsFolder().appendingPathComponent(name)
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    nonisolated(unsafe) var outData = Data(), errData = Data()
+    let group = DispatchGroup()
+    group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    whileRunning?(p)
+    p.waitUntilExit()
+    group.wait()
+    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+func temporaryFolder(_ tag: String) -> URL {
+    let u = FileManager.default.temporaryDirectory.appendingPathComponent("l2hmc-test-\(tag)-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+    return u
+}
+
+func dataFiles(_ run: URL) throws -> [String: NpyArray] {
+    var d: [String: NpyArray] = [:]
+    for n in ["plaquette", "charge", "charge_sin", "accept", "dH"] {
+        d[n] = try NpyArray.read(run.appendingPathComponent("data/\(n).npy"))
+    }
+    return d
+}
+
+@Suite(.serialized) struct CLIEndToEndTests {
+    @Test func tinyRunWritesTheRunFolderContract() throws {
+        let tmp = temporaryFolder("tiny"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let run = tmp.appendingPathComponent("run")
+        let r = try runTool(["run", "--group", "U1", "--shape", "6x4", "--chains", "5", "--trajectories", "30",
+                             "--thermalization", "10", "--steps", "8", "--seed", "42", "--out", run.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for f in ["config.yaml", "meta.json", "log.jsonl", "summary.json", "checkpoint.bin"] {
+            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let d = try dataFiles(run)
+        for (name, a) in d { #expect(a.shape == [30, 5], "\(name) shape \(a.shape)") }
+        #expect(d["accept"]!.values.allSatisfy { $0 == 0 || $0 == 1 })
+        #expect(d["charge"]!.values.allSatisfy { $0 == $0.rounded() && abs($0) <= 12 })
+        #expect(d["plaquette"]!.values.allSatisfy { $0 > -1 && $0 < 1 })
+        // The plaquette of a rejected trajectory repeats the previous one.
+        let acc = d["accept"]!.values, plaq = d["plaquette"]!.values
+        for t in 1..<30 { for c in 0..<5 where acc[t * 5 + c] == 0 { #expect(plaq[t * 5 + c] == plaq[(t - 1) * 5 + c]) } }
+        let log = try String(contentsOf: run.appendingPathComponent("log.jsonl"), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 40)
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(summary["trajectories_measured"] as? Int == 30)
+        let obs = summary["observables"] as! [String: Any]
+        let p = obs["plaquette"] as! [String: Any]
+        let mean = plaq.reduce(0, +) / Double(plaq.count)
+        #expect(abs((p["mean"] as! Double) - mean) < 1e-12)
+        #expect(p["exact"] as? Double != nil)
+    }
+
+    @Test func threadCountDoesNotChangeTheData() throws {
+        let tmp = temporaryFolder("threads"); defer { try? FileManager.default.removeItem(at: tmp) }
+        var sets: [[String: NpyArray]] = []
+        for t in [1, 2] {
+            let run = tmp.appendingPathComponent("t\(t)")
+            let r = try runTool(["run", "--shape", "8x8", "--chains", "19", "--trajectories", "20", "--thermalization", "5",
+                                 "--threads", "\(t)", "--tune", "--out", run.path, "--quiet"])
+            #expect(r.status == 0, "\(r.stderr)")
+            sets.append(try dataFiles(run))
+        }
+        for n in sets[0].keys {
+            #expect(sets[0][n]!.values.map(\.bitPattern) == sets[1][n]!.values.map(\.bitPattern), "\(n) differs")
+        }
+    }
+
+    @Test func resumeAfterSIGINTIsBitIdentical() throws {
+        let tmp = temporaryFolder("resume"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let common = ["run", "--shape", "16x16", "--chains", "16", "--thermalization", "20", "--trajectories", "400",
+                      "--steps", "10", "--seed", "9", "--checkpoint-every", "7", "--quiet", "--threads", "1"]
+        let full = tmp.appendingPathComponent("full"), cut = tmp.appendingPathComponent("cut")
+        #expect(try runTool(common + ["--out", full.path]).status == 0)
+        // Interrupt the second run once it has written some trajectories.
+        let r = try runTool(common + ["--out", cut.path]) { p in
+            let log = cut.appendingPathComponent("log.jsonl").path
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                if let s = try? String(contentsOfFile: log, encoding: .utf8), s.split(separator: "\n").count > 40 { break }
+                usleep(2000)
+            }
+            kill(p.processIdentifier, SIGINT)
+        }
+        let partial = try NpyArray.read(cut.appendingPathComponent("data/plaquette.npy")).shape[0]
+        if r.status == 0 {
+            Issue.record("the run finished before the interrupt arrived; the resume path was not exercised")
+        } else {
+            #expect(r.status == 130, "\(r.stderr)")
+            #expect(r.stderr.contains("--resume"))
+            #expect(partial < 400)
+        }
+        let resumed = try runTool(["run", "--resume", cut.path, "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let a = try dataFiles(full), b = try dataFiles(cut)
+        for n in a.keys {
+            #expect(a[n]!.shape == b[n]!.shape)
+            #expect(a[n]!.values.map(\.bitPattern) == b[n]!.values.map(\.bitPattern), "\(n) differs after resume")
+        }
+        // Extending a finished run continues the same chains.
+        let more = try runTool(["run", "--resume", full.path, "--trajectories", "410", "--quiet"])
+        #expect(more.status == 0, "\(more.stderr)")
+        #expect(try NpyArray.read(full.appendingPathComponent("data/dH.npy")).shape == [410, 16])
+    }
+
+    @Test func configFileAndOverrides() throws {
+        let tmp = temporaryFolder("config"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let cfg = tmp.appendingPathComponent("c.yaml")
+        try "shape: 4x6\nbeta: 2.5\nchains: 3\ntrajectories: 5\nthermalization: 2\nintegrator: omelyan\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let run = tmp.appendingPathComponent("run")
+        let r = try runTool(["run", "--config", cfg.path, "--beta", "3.0", "chains=4", "--out", run.path, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let resolved = try String(contentsOf: run.appendingPathComponent("config.yaml"), encoding: .utf8)
+        for line in ["shape: 4x6", "beta: 3.0", "chains: 4", "integrator: omelyan", "trajectories: 5"] {
+            #expect(resolved.contains(line + "\n"), "config.yaml lacks '\(line)'")
+        }
+    }
+
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        var args: [String]
+        var mentions: String
+        var testDescription: String { args.joined(separator: " ") }
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(args: ["--shape", "0x16"], mentions: "0"),
+        BadInput(args: ["--shape", "16x-2"], mentions: "-2"),
+        BadInput(args: ["--shape", "16xa"], mentions: "16xa"),
+        BadInput(args: ["--shape", "8x8x8"], mentions: "2-dimensional"),
+        BadInput(args: ["--beta", "0"], mentions: "beta"),
+        BadInput(args: ["--beta", "-1.5"], mentions: "-1.5"),
+        BadInput(args: ["--chains", "0"], mentions: "chains"),
+        BadInput(args: ["--group", "SU5"], mentions: "SU5"),
+        BadInput(args: ["--integrator", "rk4"], mentions: "rk4"),
+        BadInput(args: ["colour=3"], mentions: "colour"),
+        BadInput(args: ["beta"], mentions: "key=value"),
+        BadInput(args: ["--shape", "100000x100000"], mentions: "MiB"),
+        BadInput(args: ["--config", "/nonexistent/l2hmc.yaml"], mentions: "/nonexistent/l2hmc.yaml"),
+    ]
+
+    @Test(arguments: badInputs)
+    func badInputIsRejectedWithoutOutput(bad: BadInput) throws {
+        let tmp = temporaryFolder("bad"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let run = tmp.appendingPathComponent("run")
+        let r = try runTool(["run", "--trajectories", "3", "--out", run.path] + bad.args)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(bad.mentions), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
+        #expect(!FileManager.default.fileExists(atPath: run.path), "an output folder was created")
+    }
+
+    @Test func malformedYAMLAndUnknownYAMLKey() throws {
+        let tmp = temporaryFolder("yaml"); defer { try? FileManager.default.removeItem(at: tmp) }
+        for (text, mention) in [("beta: [1, 2\nchains: 4\n", "YAML"), ("betta: 2\n", "betta"), ("- 1\n- 2\n", "mapping")] {
+            let cfg = tmp.appendingPathComponent("c.yaml")
+            try text.write(to: cfg, atomically: true, encoding: .utf8)
+            let run = tmp.appendingPathComponent("run")
+            let r = try runTool(["run", "--config", cfg.path, "--out", run.path])
+            #expect(r.status != 0)
+            #expect(r.stderr.contains(mention), "stderr: \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: run.path))
+        }
+    }
+
+    @Test func unwritableOutputFolder() throws {
+        let r = try runTool(["run", "--trajectories", "2", "--out", "/proc/l2hmc-cannot-write/run"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("/proc/l2hmc-cannot-write"), "stderr: \(r.stderr)")
+    }
+
+    @Test func resumeWithDifferentPhysicsIsRefused() throws {
+        let tmp = temporaryFolder("resume-bad"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let run = tmp.appendingPathComponent("run")
+        #expect(try runTool(["run", "--shape", "4x4", "--chains", "2", "--trajectories", "3", "--out", run.path, "--quiet"]).status == 0)
+        let before = try Data(contentsOf: run.appendingPathComponent("data/plaquette.npy"))
+        let r = try runTool(["run", "--resume", run.path, "--beta", "5.5"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("beta") && r.stderr.contains("5.5"), "stderr: \(r.stderr)")
+        #expect(try Data(contentsOf: run.appendingPathComponent("data/plaquette.npy")) == before)
+        let missing = try runTool(["run", "--resume", tmp.appendingPathComponent("nothing").path])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("nothing"))
+    }
+
+    @Test func helpDocumentsUnitsAndDefaults() throws {
+        let r = try runTool(["run", "--help"])
+        #expect(r.status == 0)
+        for s in ["--beta", "MD time units", "default: 16x16", "--resume", "key=value"] {
+            #expect(r.stdout.contains(s), "help lacks \(s)")
+        }
+    }
+
+    @Test func exampleRunsAndAgreesWithTheExactPlaquette() throws {
+        let r = try runTool([], tool: "u1-hmc-example")
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("pull ") }
+        let pull = line.flatMap { Double($0.dropFirst(5)) }
+        #expect(pull != nil && abs(pull!) < 3, "example output: \(r.stdout)")
+    }
+}
