@@ -7,6 +7,12 @@ enum Interrupt {
 
     static func install() {
         flag.store(false, ordering: .relaxed)
+        // A parent may have spawned us with these signals blocked; we want them delivered.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
     }

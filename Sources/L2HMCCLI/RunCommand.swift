@@ -24,9 +24,9 @@ public struct RunCommand: ParsableCommand {
     var shape: String?
     @Option(name: .long, help: "Inverse coupling β > 0. [default: 4.0]")
     var beta: String?
-    @Option(name: .long, help: "Number of independent Markov chains (≥ 1). [default: 64]")
+    @Option(name: .long, help: "Number of independent Markov chains (≥ 1). [default: 128]")
     var chains: String?
-    @Option(name: .long, help: "Measured trajectories after thermalization (≥ 0). [default: 1000]")
+    @Option(name: .long, help: "Measured trajectories after thermalization (≥ 0). [default: 2000]")
     var trajectories: String?
     @Option(name: .long, help: "Thermalization trajectories, not written to data/ (≥ 0). [default: 200]")
     var thermalization: String?

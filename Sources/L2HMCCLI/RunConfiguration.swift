@@ -21,8 +21,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var group: GaugeGroupName = .U1
     public var shape: [Int] = [16, 16]
     public var beta: Double = 4.0
-    public var chains: Int = 64
-    public var trajectories: Int = 1000
+    public var chains: Int = 128
+    public var trajectories: Int = 2000
     public var thermalization: Int = 200
     public var integrator: IntegratorKind = .leapfrog
     public var steps: Int = 10

@@ -88,6 +88,8 @@ final class U1Run {
         defer { Interrupt.uninstall() }
         var interrupted = false
         var sinceCheckpoint = 0
+        // Test hook: raise a real SIGINT after this many trajectories of this process.
+        let sigintAfter = ProcessInfo.processInfo.environment["L2HMC_TEST_SIGINT_AFTER"].flatMap(Int.init)
         while state.trajectory < total {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let rec = driver.trajectory()
@@ -120,6 +122,7 @@ final class U1Run {
             sinceCheckpoint += 1
             progress?.progress(String(format: "traj %d/%d %@ acc %.3f  <P> %.5f  <Q^2> %.3f  %.2f ms/traj",
                                       state.trajectory, total, measuring ? "" : "(therm)", acc, plaq, q2, seconds * 1e3))
+            if let n = sigintAfter, state.trajectory == n { raise(SIGINT) }
             interrupted = Interrupt.requested
             if sinceCheckpoint >= config.checkpointEvery || interrupted || state.trajectory == total {
                 try checkpoint(ensemble: ensemble, state: state, appenders: appenders, log: log)

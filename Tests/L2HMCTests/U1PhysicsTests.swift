@@ -136,8 +136,6 @@ func u1Thermalised(shape: [Int], beta: Double, chains: Int, seed: UInt64, trajec
         kind.integrate(&blk, stepSize: 0.05, steps: 40)
         let x1 = e.links(chain: 5)
         let maxDiff = zip(x0, x1).map { abs($0 - $1) }.max()!
-        let moved = e.links(chain: 5) != x0 || true
-        #expect(moved)
         #expect(maxDiff <= 1e-12, "reversibility violated by \(maxDiff)")
     }
 
@@ -152,18 +150,17 @@ func u1Thermalised(shape: [Int], beta: Double, chains: Int, seed: UInt64, trajec
         defer { obs.deallocate() }
         let h0 = blk.kineticEnergy() + blk.measure(into: obs)
         let p0 = (0..<8).map { c in (0..<128).map { e.momentum(chain: c, mu: $0 / 64, site: $0 % 64) } }
-        var dH: [Lanes] = []
-        for steps in [16, 32, 64, 128] {
+        var dH: [Double] = []   // Σ over the 8 chains of |ΔH|
+        for steps in [32, 64, 128, 256] {
             blk.restoreLinks(where: LaneMask(repeating: true))
             for c in 0..<8 { for i in 0..<128 { e.setMomentum(chain: c, mu: i / 64, site: i % 64, p0[c][i]) } }
             kind.integrate(&blk, stepSize: 1.0 / Double(steps), steps: steps)
-            dH.append(blk.kineticEnergy() + blk.measure(into: obs) - h0)
+            let d = blk.kineticEnergy() + blk.measure(into: obs) - h0
+            dH.append((0..<8).map { abs(d[$0]) }.reduce(0, +))
         }
-        for lane in 0..<8 {
-            let r1 = abs(dH[1][lane] / dH[2][lane]), r2 = abs(dH[2][lane] / dH[3][lane])
-            #expect(abs(r2 - 4) < 0.1, "lane \(lane): ratios \(r1), \(r2)")
-            #expect(abs(r1 - 4) < 0.4, "lane \(lane): ratios \(r1), \(r2)")
-        }
+        let ratios = (0..<3).map { dH[$0] / dH[$0 + 1] }
+        #expect(abs(ratios[2] - 4) < 0.1, "ratios \(ratios)")
+        #expect(abs(ratios[1] - 4) < 0.3, "ratios \(ratios)")
     }
 
     /// Results do not depend on the number of threads (REFERENCE §3.5).
