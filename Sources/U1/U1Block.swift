@@ -36,38 +36,14 @@ public struct U1Block: HMCBlock {
     /// s[n] = sin θ_P(n) for every site.
     @inlinable
     func computePlaquetteSines() {
-        let v = volume
-        let x0 = x, x1 = x + v
-        for y in 0..<l1 {
-            let r = y * l0
-            let ru = y + 1 == l1 ? 0 : r + l0
-            for i in 0..<l0 {
-                let n = r + i
-                let n0 = i + 1 == l0 ? r : n + 1
-                let theta = x0[n] + x1[n0] - x0[ru + i] - x1[n]
-                s[n] = simdSin(theta)
-            }
-        }
+        U1Kernels.plaquetteSines(x, l0: l0, l1: l1, into: s)
     }
 
-    /// p ← p − ε ∂S/∂x with the analytic force.
+    /// p ← p − ε ∂S/∂x with the analytic force ∂S/∂x = β Dᵀ sin(Dx) (U1Kernels.swift).
     @inlinable
     public mutating func updateMomenta(_ epsilon: Double) {
         computePlaquetteSines()
-        let v = volume
-        let p0 = p, p1 = p + v
-        let c = epsilon * beta
-        for y in 0..<l1 {
-            let r = y * l0
-            let rd = y == 0 ? (l1 - 1) * l0 : r - l0
-            for i in 0..<l0 {
-                let n = r + i
-                let nm0 = i == 0 ? r + l0 - 1 : n - 1
-                let sn = s[n]
-                p0[n] = p0[n].addingProduct(-c, sn - s[rd + i])
-                p1[n] = p1[n].addingProduct(-c, s[nm0] - sn)
-            }
-        }
+        U1Kernels.addAdjoint(s, l0: l0, l1: l1, scale: -epsilon * beta, to: p)
     }
 
     /// x ← x + ε p.
@@ -79,17 +55,7 @@ public struct U1Block: HMCBlock {
     /// The force F = ∂S/∂x written into `out` ([μ][n], 2V lane vectors). Used by tests and benchmarks.
     public func force(into out: UnsafeMutablePointer<Lanes>) {
         computePlaquetteSines()
-        let v = volume
-        for y in 0..<l1 {
-            let r = y * l0
-            let rd = y == 0 ? (l1 - 1) * l0 : r - l0
-            for i in 0..<l0 {
-                let n = r + i
-                let nm0 = i == 0 ? r + l0 - 1 : n - 1
-                out[n] = beta * (s[n] - s[rd + i])
-                out[v + n] = beta * (s[nm0] - s[n])
-            }
-        }
+        U1Kernels.adjoint(s, l0: l0, l1: l1, scale: beta, into: out)
     }
 
     public mutating func refreshMomenta() {
@@ -130,21 +96,7 @@ public struct U1Block: HMCBlock {
     /// Per-lane sums over plaquettes of cos θ_P, sin θ_P and w(θ_P).
     @inlinable
     public func plaquetteSums() -> (cos: Lanes, sin: Lanes, wrapped: Lanes) {
-        let v = volume
-        let x0 = x, x1 = x + v
-        var sc = Lanes(), ss = Lanes(), sw = Lanes()
-        for y in 0..<l1 {
-            let r = y * l0
-            let ru = y + 1 == l1 ? 0 : r + l0
-            for i in 0..<l0 {
-                let n = r + i
-                let n0 = i + 1 == l0 ? r : n + 1
-                let theta = x0[n] + x1[n0] - x0[ru + i] - x1[n]
-                let (sn, cs) = simdSinCos(theta)
-                sc += cs; ss += sn; sw += wrapAngle(theta)
-            }
-        }
-        return (sc, ss, sw)
+        U1Kernels.plaquetteSums(x, l0: l0, l1: l1)
     }
 
     /// Action S = β Σ(1 − cos θ_P) per lane; observables: plaquette, Q_int (rounded), Q_sin.
