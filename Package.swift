@@ -32,9 +32,10 @@ let package = Package(
         .target(name: "LatticeCore"),
         .target(name: "U1", dependencies: ["LatticeCore", "HMC"]),
         .target(name: "HMC", dependencies: ["LatticeCore"]),
+        .target(name: "SU3", dependencies: ["LatticeCore", "HMC"]),
         .target(name: "Analysis", dependencies: ["CFFTW"]),
         .target(name: "LatticeIO"),
-        .target(name: "L2HMC", dependencies: ["LatticeCore", "U1", "HMC", "Analysis", "LatticeIO", "CBLAS"]),
+        .target(name: "L2HMC", dependencies: ["LatticeCore", "U1", "SU3", "HMC", "Analysis", "LatticeIO", "CBLAS"]),
         .target(name: "L2HMCCLI", dependencies: [
             "L2HMC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

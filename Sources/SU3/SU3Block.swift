@@ -1,0 +1,164 @@
+// SU3Block.swift — the hot kernels of 4D SU(3): one block of 8 chains as an MD system (staples, force,
+// exponential link update, plaquette, Polyakov loop). Conventions: SU3Ensemble.swift (REFERENCE §2).
+import LatticeCore
+import HMC
+
+public struct SU3Block: HMCBlock {
+    @usableFromInline let u: UnsafeMutablePointer<SU3>
+    @usableFromInline let saved: UnsafeMutablePointer<SU3>
+    @usableFromInline let p: UnsafeMutablePointer<SU3Algebra>
+    @usableFromInline let buffer: UnsafeMutablePointer<Double>
+    @usableFromInline let rng: UnsafeMutablePointer<ChainRNG>
+    @usableFromInline let fwd: UnsafeMutablePointer<Int32>
+    @usableFromInline let bwd: UnsafeMutablePointer<Int32>
+    @usableFromInline let volume: Int
+    @usableFromInline let beta: Double
+    @usableFromInline let shape: [Int]
+    public let activeLanes: Int
+
+    init(ensemble e: SU3Ensemble, block b: Int) {
+        u = e.links + b * e.linksPerBlock
+        saved = e.saved + b * e.linksPerBlock
+        p = e.momenta + b * e.linksPerBlock
+        buffer = e.scalarScratch + b * e.linksPerBlock * 12
+        rng = e.rngs + b * ChainLayout.lanes
+        fwd = e.forward
+        bwd = e.backward
+        volume = e.volume
+        beta = e.beta
+        shape = e.lattice.shape
+        activeLanes = min(ChainLayout.lanes, e.chains - b * ChainLayout.lanes)
+    }
+
+    /// The sum of the 6 staples A_μ(n): Re Tr(U_μ(n) A_μ(n)) = sum of the plaquettes containing U_μ(n).
+    @inlinable
+    public func staples(mu: Int, site n: Int) -> SU3 {
+        let v = volume
+        var a = SU3.zero
+        let nPlusMu = Int(fwd[mu * v + n])
+        for nu in 0..<4 where nu != mu {
+            let nPlusNu = Int(fwd[nu * v + n])
+            let nMinusNu = Int(bwd[nu * v + n])
+            let nPlusMuMinusNu = Int(bwd[nu * v + nPlusMu])
+            // upper: U_ν(n+μ) U_μ(n+ν)† U_ν(n)†
+            a += SU3.mulAdj(SU3.mulAdj(u[nu * v + nPlusMu], u[mu * v + nPlusNu]), u[nu * v + n])
+            // lower: U_ν(n+μ−ν)† U_μ(n−ν)† U_ν(n−ν) = (U_μ(n−ν) U_ν(n+μ−ν))† U_ν(n−ν)
+            a += SU3.adjMul(SU3.mul(u[mu * v + nMinusNu], u[nu * v + nPlusMuMinusNu]), u[nu * v + nMinusNu])
+        }
+        return a
+    }
+
+    /// ∂S/∂ω_a for link (μ, n): (β/6)·p_a(U A).
+    @inlinable
+    public func force(mu: Int, site n: Int) -> SU3Algebra {
+        let w = SU3.mul(u[mu * volume + n], staples(mu: mu, site: n))
+        return (beta / 6) * SU3Algebra(projecting: w)
+    }
+
+    /// p ← p − ε ∂S/∂ω.
+    @inlinable
+    public mutating func updateMomenta(_ epsilon: Double) {
+        let c = -epsilon * beta / 6
+        for mu in 0..<4 {
+            for n in 0..<volume {
+                let w = SU3.mul(u[mu * volume + n], staples(mu: mu, site: n))
+                p[mu * volume + n].add(c, SU3Algebra(projecting: w))
+            }
+        }
+    }
+
+    /// U ← exp(ε P) U.
+    @inlinable
+    public mutating func updateLinks(_ epsilon: Double) {
+        for i in 0..<(4 * volume) {
+            u[i] = SU3.mul(SU3.exp((epsilon * p[i]).matrix), u[i])
+        }
+    }
+
+    public mutating func refreshMomenta() {
+        let m = 4 * volume
+        for lane in 0..<activeLanes {
+            rng[lane].fillGaussian(UnsafeMutableBufferPointer(start: buffer, count: 8 * m))
+            for i in 0..<m {
+                for a in 1...8 { p[i][a][lane] = buffer[8 * i + a - 1] }
+            }
+        }
+        if activeLanes < ChainLayout.lanes {
+            for i in 0..<m { for a in 1...8 { for lane in activeLanes..<ChainLayout.lanes { p[i][a][lane] = 0 } } }
+        }
+    }
+
+    public mutating func flipMomenta() {
+        for i in 0..<(4 * volume) { p[i] = -p[i] }
+    }
+
+    public func kineticEnergy() -> Lanes {
+        var s = Lanes()
+        for i in 0..<(4 * volume) { s += p[i].halfNormSquared }
+        return s
+    }
+
+    public mutating func saveLinks() { saved.update(from: u, count: 4 * volume) }
+
+    public mutating func restoreLinks(where mask: LaneMask) {
+        for i in 0..<(4 * volume) { u[i] = SU3.select(saved[i], u[i], where: mask) }
+    }
+
+    /// Re-unitarisation (between trajectories only).
+    public mutating func normalizeLinks() {
+        for i in 0..<(4 * volume) { u[i] = u[i].reunitarized }
+    }
+
+    /// Σ over the 6V plaquettes of Re Tr U_P (per lane).
+    @inlinable
+    public func plaquetteSum() -> Lanes {
+        let v = volume
+        var s = Lanes()
+        for n in 0..<v {
+            for mu in 0..<3 {
+                let nPlusMu = Int(fwd[mu * v + n])
+                for nu in (mu + 1)..<4 {
+                    let nPlusNu = Int(fwd[nu * v + n])
+                    let m1 = SU3.mul(u[mu * v + n], u[nu * v + nPlusMu])
+                    let m2 = SU3.mul(u[nu * v + n], u[mu * v + nPlusNu])
+                    s += SU3.reTraceMulAdj(m1, m2)
+                }
+            }
+        }
+        return s
+    }
+
+    /// Polyakov loop (1/V_3) Σ_x ⅓ Tr Π_t U_3(x, t) per lane (re, im).
+    public func polyakovLoop() -> (re: Lanes, im: Lanes) {
+        let v = volume
+        let lt = shape[3]
+        let spatial = v / lt
+        var re = Lanes(), im = Lanes()
+        for x in 0..<spatial {
+            var m = SU3.identity
+            var n = x
+            for _ in 0..<lt { m = SU3.mul(m, u[3 * v + n]); n = Int(fwd[3 * v + n]) }
+            re += m.traceRe; im += m.traceIm
+        }
+        let norm = 1.0 / (3.0 * Double(spatial))
+        return (re * norm, im * norm)
+    }
+
+    /// Action S = β Σ(1 − ⅓ Re Tr U_P); observables: plaquette, Re and Im of the Polyakov loop.
+    public mutating func measure(into observables: UnsafeMutablePointer<Lanes>) -> Lanes {
+        let sum = plaquetteSum()
+        let np = Double(6 * volume)
+        observables[0] = sum / (3 * np)
+        let (pr, pi) = polyakovLoop()
+        observables[1] = pr
+        observables[2] = pi
+        return beta * (Lanes(repeating: np) - sum / 3)
+    }
+
+    public mutating func uniform(lane: Int) -> Double { rng[lane].uniform() }
+
+    // Access for tests and the flow.
+    public func link(_ mu: Int, _ n: Int) -> SU3 { u[mu * volume + n] }
+    public func setLink(_ mu: Int, _ n: Int, _ m: SU3) { u[mu * volume + n] = m }
+    public func momentum(_ mu: Int, _ n: Int) -> SU3Algebra { p[mu * volume + n] }
+}
