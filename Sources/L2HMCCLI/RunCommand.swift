@@ -12,27 +12,28 @@ public struct RunCommand: ParsableCommand {
         \(RunConfiguration.keys.joined(separator: ", ")).
 
         Output folder (default runs/<group>/<shape>/beta-<β>/<timestamp>/): config.yaml, meta.json, log.jsonl, \
-        summary.json, checkpoint.bin and data/{plaquette,charge,charge_sin,accept,dH}.npy, float64 arrays of shape \
-        (trajectories, chains), valid at every moment. SIGINT/SIGTERM finish the current trajectory, checkpoint \
+        summary.json, checkpoint.bin and data/*.npy, float64 arrays of shape (trajectories, chains[, …]), valid at every \
+        moment: U1 writes plaquette, charge (Q_int), charge_sin, accept, dH; SU3 writes plaquette, polyakov (…, 2), \
+        accept, dH and, every --measure-every trajectories, charge (flowed clover Q) and flow_t2E (…, flow steps). SIGINT/SIGTERM finish the current trajectory, checkpoint \
         and exit; --resume DIR continues bit-identically.
         """
     )
 
-    @Option(name: .long, help: "Gauge group: U1 (2D U(1)). [default: U1]")
+    @Option(name: .long, help: "Gauge group: U1 (2D U(1)) or SU3 (4D SU(3)). [default: U1]")
     var group: String?
-    @Option(name: .long, help: "Lattice extents L0xL1…, e.g. 16x16. [default: 16x16]")
+    @Option(name: .long, help: "Lattice extents L0xL1…, e.g. 16x16 or 8x8x8x8. [default: 16x16 (U1), 8x8x8x8 (SU3)]")
     var shape: String?
-    @Option(name: .long, help: "Inverse coupling β > 0. [default: 4.0]")
+    @Option(name: .long, help: "Inverse coupling β > 0 (U1: S = βΣ(1 − cos θ_P); SU3: β = 6/g0², S = βΣ(1 − ⅓ Re Tr U_P)). [default: 4.0 (U1), 6.0 (SU3)]")
     var beta: String?
-    @Option(name: .long, help: "Number of independent Markov chains (≥ 1). [default: 128]")
+    @Option(name: .long, help: "Number of independent Markov chains (≥ 1). [default: 128 (U1), 8 (SU3)]")
     var chains: String?
-    @Option(name: .long, help: "Measured trajectories after thermalization (≥ 0). [default: 2000]")
+    @Option(name: .long, help: "Measured trajectories after thermalization (≥ 0). [default: 2000 (U1), 200 (SU3)]")
     var trajectories: String?
-    @Option(name: .long, help: "Thermalization trajectories, not written to data/ (≥ 0). [default: 200]")
+    @Option(name: .long, help: "Thermalization trajectories, not written to data/ (≥ 0). [default: 200 (U1), 50 (SU3)]")
     var thermalization: String?
     @Option(name: .long, help: "MD integrator: leapfrog or omelyan (2MN). [default: leapfrog]")
     var integrator: String?
-    @Option(name: .long, help: "MD steps per trajectory (≥ 1). [default: 10]")
+    @Option(name: .long, help: "MD steps per trajectory (≥ 1). [default: 10 (U1), 12 (SU3)]")
     var steps: String?
     @Option(name: .long, help: "Trajectory length τ in MD time units; ε = τ/steps. [default: 1.0]")
     var tau: String?
@@ -52,6 +53,14 @@ public struct RunCommand: ParsableCommand {
     var checkpointEvery: String?
     @Option(name: .long, help: "Output folder. [default: runs/<group>/<shape>/beta-<β>/<timestamp>]")
     var out: String?
+    @Option(name: .long, help: "SU3 gauge action: wilson. [default: wilson]")
+    var action: String?
+    @Option(name: .customLong("flow-time"), help: "SU3: Wilson-flow time t/a² of the recorded clover charge (≥ 0). [default: 1.0]")
+    var flowTime: String?
+    @Option(name: .customLong("flow-step"), help: "SU3: RK3 flow step ε/a² in (0, 1]. [default: 0.02]")
+    var flowStep: String?
+    @Option(name: .customLong("measure-every"), help: "SU3: flow measurement every N measured trajectories (≥ 1). [default: 10]")
+    var measureEvery: String?
     @Option(name: .long, help: "YAML file of key: value settings (same keys as the overrides).")
     var config: String?
     @Option(name: .long, help: "Continue the run in this folder from its last checkpoint (same physics settings).")
@@ -74,6 +83,7 @@ public struct RunCommand: ParsableCommand {
         add("steps", steps); add("tau", tau); add("step_size", stepSize); add("start", start); add("seed", seed)
         add("threads", threads); if tune { s.append(("tune", "true")) }
         add("target_accept", targetAccept); add("checkpoint_every", checkpointEvery); add("out", out)
+        add("action", action); add("flow_time", flowTime); add("flow_step", flowStep); add("measure_every", measureEvery)
         return s
     }
 
@@ -92,6 +102,7 @@ public struct RunCommand: ParsableCommand {
         }
         for (k, v) in explicitSettings { try c.set(k, v) }
         try c.apply(overrides: overrides)
+        c.applyGroupDefaults()
         try c.validate()
         return c
     }
@@ -147,10 +158,15 @@ public struct RunCommand: ParsableCommand {
             }
             cfg.out = folder.path
         }
-        let run = try U1Run(config: cfg, folder: folder, resume: resuming,
-                            commandLine: CommandLine.arguments)
         let progress = console.progressEnabled ? console : nil
-        return try run.execute(progress: progress)
+        switch cfg.group {
+        case .U1:
+            return try HMCRun(theory: U1Theory(config: cfg), config: cfg, folder: folder, resume: resuming,
+                              commandLine: CommandLine.arguments).execute(progress: progress)
+        case .SU3:
+            return try HMCRun(theory: SU3Theory(config: cfg), config: cfg, folder: folder, resume: resuming,
+                              commandLine: CommandLine.arguments).execute(progress: progress)
+        }
     }
 
     static func defaultFolder(_ c: RunConfiguration) -> String {

@@ -13,6 +13,10 @@ public enum GaugeGroupName: String, Codable, Sendable, CaseIterable {
     case SU3
 }
 
+public enum GaugeActionName: String, Codable, Sendable, CaseIterable {
+    case wilson
+}
+
 public enum StartKind: String, Codable, Sendable, CaseIterable {
     case hot, cold
 }
@@ -40,6 +44,16 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var checkpointEvery: Int = 100
     /// Output folder; nil means runs/<group>/<shape>/beta-<β>/<timestamp>/.
     public var out: String? = nil
+    /// Gauge action (SU(3)): wilson.
+    public var action: GaugeActionName = .wilson
+    /// SU(3): Wilson-flow time t (units of a²) at which the clover charge is recorded, the RK3 step, and the
+    /// period (in measured trajectories) of the flow measurement.
+    public var flowTime: Double = 1.0
+    public var flowStep: Double = 0.02
+    public var measureEvery: Int = 10
+
+    /// Keys that were set explicitly (from a file, a flag or an override); the others take the group's defaults.
+    public var explicitKeys: Set<String> = []
 
     public init() {}
 
@@ -49,6 +63,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         case group, shape, beta, chains, trajectories, thermalization, integrator, steps, tau
         case stepSize = "step_size", start, seed, threads, tune
         case targetAccept = "target_accept", checkpointEvery = "checkpoint_every", out
+        case action, flowTime = "flow_time", flowStep = "flow_step", measureEvery = "measure_every"
     }
 
     /// All keys accepted in a config file or as key=value.
@@ -58,8 +73,20 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// `checkpoint_every` may differ on resume.
     public static let physicsKeys: Set<String> = [
         "group", "shape", "beta", "chains", "thermalization", "integrator", "steps", "tau", "step_size",
-        "start", "seed", "tune", "target_accept",
+        "start", "seed", "tune", "target_accept", "action", "flow_time", "flow_step", "measure_every",
     ]
+
+    /// Defaults that depend on the group, for keys not set explicitly: U1 16x16 at β = 4 (128 chains × 2000),
+    /// SU3 8x8x8x8 at β = 6 (8 chains × 200, leapfrog 12 steps, τ = 1).
+    public mutating func applyGroupDefaults() {
+        guard group == .SU3 else { return }
+        if !explicitKeys.contains("shape") { shape = [8, 8, 8, 8] }
+        if !explicitKeys.contains("beta") { beta = 6.0 }
+        if !explicitKeys.contains("chains") { chains = 8 }
+        if !explicitKeys.contains("trajectories") { trajectories = 200 }
+        if !explicitKeys.contains("thermalization") { thermalization = 50 }
+        if !explicitKeys.contains("steps") { steps = 12 }
+    }
 
     public var lattice: Lattice { get throws { try Lattice(shape: shape) } }
 
@@ -70,6 +97,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
 
     /// Sets one key from its textual value (YAML scalar or the right side of key=value).
     public mutating func set(_ key: String, _ rawValue: String) throws {
+        defer { explicitKeys.insert(key) }
         let value = rawValue.trimmingCharacters(in: .whitespaces)
         func bad(_ allowed: String) -> ConfigurationError {
             ConfigurationError("\(key) = '\(rawValue)' is not allowed; \(allowed)")
@@ -122,7 +150,15 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
             }
         case "target_accept": targetAccept = try double("need a number in (0, 1)") { $0 > 0 && $0 < 1 }
         case "checkpoint_every": checkpointEvery = try int(1, "need an integer ≥ 1")
-        case "out": out = value.isEmpty ? nil : value
+        case "out": out = value.isEmpty || value == "null" ? nil : value
+        case "action":
+            guard let a = GaugeActionName(rawValue: value.lowercased()) else {
+                throw bad("allowed actions: \(GaugeActionName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            action = a
+        case "flow_time": flowTime = try double("need a flow time t ≥ 0 (units of a²)") { $0 >= 0 }
+        case "flow_step": flowStep = try double("need a flow step ε > 0 (units of a²)") { $0 > 0 && $0 <= 1 }
+        case "measure_every": measureEvery = try int(1, "need an integer ≥ 1 (measured trajectories)")
         default:
             throw ConfigurationError("unknown key '\(key)'; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
         }
@@ -184,7 +220,20 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                 throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
             }
         case .SU3:
-            throw ConfigurationError("group = SU3 is not available yet in this build; allowed groups now: U1")
+            guard lat.dimensions == 4 else {
+                throw ConfigurationError("shape = \(lat.description): group SU3 needs a 4-dimensional shape such as 8x8x8x8")
+            }
+            guard lat.shape.allSatisfy({ $0 >= 2 }) else {
+                throw ConfigurationError("shape = \(lat.description): every extent must be ≥ 2")
+            }
+            let need = SU3Ensemble.memoryRequirement(lattice: lat, chains: chains)
+            let have = Int(ProcessInfo.processInfo.physicalMemory)
+            if need > have * 3 / 4 {
+                throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
+            }
+        }
+        if group == .U1 && action != .wilson {
+            throw ConfigurationError("action = \(action.rawValue) applies to SU3 only; U1 uses the Wilson action")
         }
     }
 
@@ -210,6 +259,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         lines.append("target_accept: \(targetAccept)")
         lines.append("checkpoint_every: \(checkpointEvery)")
         lines.append("out: \(out ?? "null")")
+        lines.append("action: \(action.rawValue)")
+        lines.append("flow_time: \(flowTime)")
+        lines.append("flow_step: \(flowStep)")
+        lines.append("measure_every: \(measureEvery)")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -128,6 +128,36 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         #expect(try NpyArray.read(full.appendingPathComponent("data/dH.npy")).shape == [410, 16])
     }
 
+    @Test func su3RunWritesFlowDataAndResumesBitIdentically() throws {
+        let tmp = temporaryFolder("su3"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let common = ["run", "--group", "SU3", "--shape", "2x2x2x4", "--chains", "10", "--thermalization", "3",
+                      "--trajectories", "12", "--steps", "6", "--measure-every", "3", "--flow-time", "0.3",
+                      "--flow-step", "0.1", "--seed", "4", "--checkpoint-every", "2", "--quiet"]
+        let full = tmp.appendingPathComponent("full"), cut = tmp.appendingPathComponent("cut")
+        let r = try runTool(common + ["--out", full.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let names = ["plaquette", "polyakov", "accept", "dH", "charge", "flow_t2E", "flow_t"]
+        var a: [String: NpyArray] = [:]
+        for n in names { a[n] = try NpyArray.read(full.appendingPathComponent("data/\(n).npy")) }
+        #expect(a["plaquette"]!.shape == [12, 10])
+        #expect(a["polyakov"]!.shape == [12, 10, 2])
+        #expect(a["charge"]!.shape == [4, 10])
+        #expect(a["flow_t2E"]!.shape == [4, 10, 4])
+        #expect(a["flow_t"]!.values == [0, 0.1, 0.2, 0.30000000000000004] || a["flow_t"]!.values.count == 4)
+        #expect(a["flow_t2E"]!.values.enumerated().allSatisfy { $0.offset % 4 != 0 || $0.element == 0 }) // t = 0
+        #expect(a["plaquette"]!.values.allSatisfy { $0 > 0 && $0 < 1 })
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(summary["group"] as? String == "SU3")
+        // Interrupted after 8 trajectories (5 measured), then resumed: identical data.
+        let c = try runTool(common + ["--out", cut.path], environment: ["L2HMC_TEST_SIGINT_AFTER": "8"])
+        #expect(c.status == 130, "\(c.stderr)")
+        #expect(try runTool(["run", "--resume", cut.path, "--quiet"]).status == 0)
+        for n in names {
+            let b = try NpyArray.read(cut.appendingPathComponent("data/\(n).npy"))
+            #expect(b.shape == a[n]!.shape && b.values.map(\.bitPattern) == a[n]!.values.map(\.bitPattern), "\(n) differs")
+        }
+    }
+
     @Test func configFileAndOverrides() throws {
         let tmp = temporaryFolder("config"); defer { try? FileManager.default.removeItem(at: tmp) }
         let cfg = tmp.appendingPathComponent("c.yaml")
@@ -152,6 +182,10 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         BadInput(args: ["--shape", "16x-2"], mentions: "-2"),
         BadInput(args: ["--shape", "16xa"], mentions: "16xa"),
         BadInput(args: ["--shape", "8x8x8"], mentions: "2-dimensional"),
+        BadInput(args: ["--group", "SU3", "--shape", "8x8"], mentions: "4-dimensional"),
+        BadInput(args: ["--group", "SU3", "--flow-step", "0"], mentions: "flow_step"),
+        BadInput(args: ["--group", "SU3", "--measure-every", "0"], mentions: "measure_every"),
+        BadInput(args: ["--group", "SU3", "--action", "plaquette2"], mentions: "plaquette2"),
         BadInput(args: ["--beta", "0"], mentions: "beta"),
         BadInput(args: ["--beta=-1.5"], mentions: "-1.5"),
         BadInput(args: ["--chains", "0"], mentions: "chains"),

@@ -1,0 +1,67 @@
+// U1Theory.swift — `l2hmc run --group U1`: data files, checkpoint values and summary of 2D U(1) (REFERENCE §1).
+// Per-trajectory files: plaquette, charge (Q_int, rounded), charge_sin (Q_sin), shape (trajectories, chains).
+// Summary: exact finite-volume ⟨cos θ_P⟩, ⟨Q_int²⟩, ⟨Q_sin²⟩ with pulls; tunneling rate; cost from τ_int(Q_int).
+import Foundation
+import L2HMC
+
+final class U1Theory: RunTheory {
+    let ensemble: U1Ensemble
+    let config: RunConfiguration
+
+    init(config: RunConfiguration) throws {
+        self.config = config
+        ensemble = try U1Ensemble(lattice: config.lattice, beta: config.beta, chains: config.chains, seed: config.seed)
+    }
+
+    var trajectoryFiles: [DataFile] {
+        ["plaquette", "charge", "charge_sin"].map { DataFile(name: $0, trailingShape: [config.chains]) }
+    }
+    func trajectoryRows(_ r: TrajectoryRecord) -> [[Double]] { r.observables }
+    var periodicFiles: [DataFile] { [] }
+    var measureEvery: Int { 1 }
+    func periodicRows(threads: Int) -> [[Double]] { [] }
+    func staticFiles() -> [(String, NpyArray)] { [] }
+    func hotStart() { ensemble.hotStart() }
+    func coldStart() { ensemble.coldStart() }
+    func linkValues(chain: Int) -> [Double] { ensemble.links(chain: chain) }
+    func setLinkValues(chain: Int, _ values: [Double]) { ensemble.setLinks(chain: chain, values) }
+    func rng(chain: Int) -> ChainRNG { ensemble.rng(chain: chain) }
+    func setRNG(chain: Int, _ r: ChainRNG) { ensemble.setRNG(chain: chain, r) }
+
+    func progressFields(_ r: TrajectoryRecord) -> [(String, Double)] {
+        func mean(_ a: [Double]) -> Double { a.reduce(0, +) / Double(max(a.count, 1)) }
+        return [("plaquette", mean(r.observables[0])), ("q_int_sq", mean(r.observables[1].map { $0 * $0 })),
+                ("q_sin_sq", mean(r.observables[2].map { $0 * $0 }))]
+    }
+
+    func summary(dataFolder: URL, stepSize: Double, measuredSeconds: Double) throws -> RunSummary {
+        let plaq = try loadData(dataFolder, "plaquette"), q = try loadData(dataFolder, "charge")
+        let qs = try loadData(dataFolder, "charge_sin"), acc = try loadData(dataFolder, "accept"), dh = try loadData(dataFolder, "dH")
+        let draws = plaq.shape[0], chains = config.chains
+        let v = ensemble.lattice.volume
+        let exact = try U1Exact(beta: config.beta, volume: v)
+        var s = RunSummary(
+            header: "U(1) \(ensemble.lattice.description), β = \(config.beta), \(chains) chains × \(draws) trajectories, \(config.integrator.rawValue) \(config.steps) × ε = \(String(format: "%.5g", stepSize))",
+            root: ["group": "U1", "shape": config.shape, "beta": config.beta, "chains": chains, "trajectories_measured": draws,
+                   "integrator": config.integrator.rawValue, "steps": config.steps, "step_size": stepSize,
+                   "trajectory_length": stepSize * Double(config.steps),
+                   "force_evaluations_per_trajectory": config.integrator.forceEvaluations(steps: config.steps),
+                   "exact_infinite_volume": ["plaquette": exact.infiniteVolumePlaquette,
+                                             "susceptibility": exact.infiniteVolumeSusceptibility]])
+        s.add("plaquette", plaq.values, draws: draws, chains: chains, exact: exact.plaquette)
+        s.add("charge", q.values, draws: draws, chains: chains, exact: 0)
+        s.add("charge_squared", q.values.map { $0 * $0 }, draws: draws, chains: chains, exact: exact.qIntSquared)
+        s.add("charge_sin_squared", qs.values.map { $0 * $0 }, draws: draws, chains: chains, exact: exact.qSinSquared)
+        s.add("susceptibility", q.values.map { $0 * $0 / Double(v) }, draws: draws, chains: chains, exact: exact.susceptibility)
+        s.add("acceptance", acc.values, draws: draws, chains: chains)
+        s.add("exp_minus_dH", dh.values.map { Foundation.exp(-$0) }, draws: draws, chains: chains, exact: 1)
+        s.add("dH", dh.values, draws: draws, chains: chains)
+        if draws > 1 {
+            let t = TunnelingRate.analyze(draws: draws, chains: chains, qInt: q.values)
+            s.root["tunneling_rate"] = ["mean": t.mean, "error": t.error, "tau_int": t.tauInt]
+            s.extraLines.append(String(format: "tunneling rate ⟨|ΔQ_int|⟩ per trajectory: %.4g ± %.2g", t.mean, t.error))
+        }
+        s.addTiming(config: config, volume: v, draws: draws, measuredSeconds: measuredSeconds, costObservable: "charge")
+        return s
+    }
+}
