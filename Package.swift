@@ -4,6 +4,7 @@
 //
 // Module graph (one-way):
 //   LatticeCore ← HMC (generic driver) ← U1 (conforms to the HMC protocols)
+//   LatticeCore ← HMC ← SU3;  U1 ← Autodiff (CBLAS: reverse mode, dense layers, optimisers)
 //   Analysis (CFFTW)      LatticeIO (Foundation only)
 //   L2HMC (umbrella, re-exports the above) ← L2HMCCLI (commands, config) ← l2hmc (executable)
 //
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "L2HMC", targets: ["L2HMC"]),
         .executable(name: "l2hmc", targets: ["l2hmc"]),
         .executable(name: "u1-hmc-example", targets: ["U1HMCExample"]),
+        .executable(name: "mlp-regression-example", targets: ["MLPRegressionExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,7 +37,8 @@ let package = Package(
         .target(name: "SU3", dependencies: ["LatticeCore", "HMC"]),
         .target(name: "Analysis", dependencies: ["CFFTW"]),
         .target(name: "LatticeIO"),
-        .target(name: "L2HMC", dependencies: ["LatticeCore", "U1", "SU3", "HMC", "Analysis", "LatticeIO", "CBLAS"]),
+        .target(name: "Autodiff", dependencies: ["LatticeCore", "U1", "CBLAS"]),
+        .target(name: "L2HMC", dependencies: ["LatticeCore", "U1", "SU3", "HMC", "Analysis", "LatticeIO", "Autodiff"]),
         .target(name: "L2HMCCLI", dependencies: [
             "L2HMC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -43,6 +46,7 @@ let package = Package(
         ]),
         .executableTarget(name: "l2hmc", dependencies: ["L2HMCCLI"]),
         .executableTarget(name: "U1HMCExample", dependencies: ["L2HMC"], path: "Examples/U1HMCExample"),
-        .testTarget(name: "L2HMCTests", dependencies: ["L2HMC", "L2HMCCLI", "l2hmc", "U1HMCExample"]),
+        .executableTarget(name: "MLPRegressionExample", dependencies: ["Autodiff"], path: "Examples/MLPRegressionExample"),
+        .testTarget(name: "L2HMCTests", dependencies: ["L2HMC", "L2HMCCLI", "Autodiff", "l2hmc", "U1HMCExample", "MLPRegressionExample"]),
     ]
 )

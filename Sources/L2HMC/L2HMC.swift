@@ -4,6 +4,7 @@
 //   SU3          4D SU(3) Wilson gauge theory: SIMD matrices, exact exponential, staples, flow
 //   HMC          the Hybrid Monte Carlo driver, generic over the gauge system
 //   Analysis     Γ-method autocorrelations (FFTW), exact finite-volume U(1) results
+//   Autodiff     reverse-mode autodiff on batched tensors, dense layers/MLP, optimisers (OpenBLAS GEMM)
 //   LatticeIO    .npy, JSON lines, atomic files and checkpoints
 @_exported import LatticeCore
 @_exported import U1
@@ -11,3 +12,4 @@
 @_exported import HMC
 @_exported import Analysis
 @_exported import LatticeIO
+@_exported import Autodiff

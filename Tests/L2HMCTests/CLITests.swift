@@ -258,3 +258,13 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         #expect(pull != nil && abs(pull!) < 3, "example output: \(r.stdout)")
     }
 }
+
+@Suite struct ExampleProgramTests {
+    @Test func mlpRegressionExampleLearns() throws {
+        let r = try runTool([], tool: "mlp-regression-example")
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("final loss ") }
+        let loss = line.flatMap { Double($0.dropFirst(11)) }
+        #expect(loss != nil && loss! < 1e-3, "example output: \(r.stdout)")
+    }
+}
