@@ -5,6 +5,7 @@
 //   HMC          the Hybrid Monte Carlo driver, generic over the gauge system
 //   Analysis     Γ-method autocorrelations (FFTW), exact finite-volume U(1) results
 //   Autodiff     reverse-mode autodiff on batched tensors, dense layers/MLP, optimisers (OpenBLAS GEMM)
+//   LearnedHMC   L2HMC: generalized leapfrog layers with exact inverses and log-det, sampler, training
 //   LatticeIO    .npy, JSON lines, atomic files and checkpoints
 @_exported import LatticeCore
 @_exported import U1
@@ -13,3 +14,4 @@
 @_exported import Analysis
 @_exported import LatticeIO
 @_exported import Autodiff
+@_exported import LearnedHMC

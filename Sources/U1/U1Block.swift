@@ -58,15 +58,10 @@ public struct U1Block: HMCBlock {
         U1Kernels.adjoint(s, l0: l0, l1: l1, scale: beta, into: out)
     }
 
+    /// p ← 2V fresh Gaussians per chain (order [μ][n]), drawn lane-parallel: the same numbers and RNG states as
+    /// each chain's `fillGaussian` of 2V values; padding lanes get 0.
     public mutating func refreshMomenta() {
-        let m = 2 * volume
-        for lane in 0..<activeLanes {
-            rng[lane].fillGaussian(UnsafeMutableBufferPointer(start: buffer, count: m))
-            for i in 0..<m { p[i][lane] = buffer[i] }
-        }
-        if activeLanes < ChainLayout.lanes {
-            for i in 0..<m { for lane in activeLanes..<ChainLayout.lanes { p[i][lane] = 0 } }
-        }
+        ChainRNG.fillGaussianLanes(rng, activeLanes: activeLanes, count: 2 * volume, into: p)
     }
 
     public mutating func flipMomenta() {

@@ -102,6 +102,13 @@ public final class U1Ensemble: HMCEnsemble, @unchecked Sendable {
         for mu in 0..<2 { for n in 0..<volume { self[chain: c, mu: mu, site: n] = values[mu * volume + n] } }
     }
 
+    /// The raw link storage: blocks × [μ][n] × 8 lanes (the lane-blocked layout, chain c = 8·block + lane).
+    public func withLinkStorage<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R {
+        try links.withMemoryRebound(to: Double.self, capacity: blockCount * linksPerBlock * 8) {
+            try body(UnsafeMutableBufferPointer(start: $0, count: blockCount * linksPerBlock * 8))
+        }
+    }
+
     /// The random stream of chain c (its state can be checkpointed and restored).
     public func rng(chain c: Int) -> ChainRNG { rngs[c] }
     public func setRNG(chain c: Int, _ r: ChainRNG) { rngs[c] = r }
