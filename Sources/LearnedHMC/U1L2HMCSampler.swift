@@ -88,7 +88,7 @@ public final class U1L2HMCSampler: @unchecked Sendable {
     }
 
     /// Runs one trajectory on every chain; with `train`, also computes the loss gradient and applies `optimizer`.
-    public func step(train optimizer: (any Optimizer)? = nil) throws -> (L2HMCRecord, (any Optimizer)?) {
+    public func step(train optimizer: (any Optimizer)? = nil, clip: Double = 0) throws -> (L2HMCRecord, (any Optimizer)?) {
         let links = model.config.links
         let chains = ensemble.chains
         let us = units
@@ -146,8 +146,9 @@ public final class U1L2HMCSampler: @unchecked Sendable {
         rec.observables = measure()
         rec.loss = lossSum
         var opt = optimizer
-        if var o = opt, let g = grad {
+        if var o = opt, var g = grad {
             rec.gradientNorm = g.globalNorm
+            if clip > 0 { _ = g.clipGlobalNorm(to: clip) }
             try o.update(&self.model.parameters, with: g)
             opt = o
         }

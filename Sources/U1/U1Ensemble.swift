@@ -18,8 +18,8 @@ public final class U1Ensemble: HMCEnsemble, @unchecked Sendable {
     public let lattice: Lattice
     public let chains: Int
     public let blockCount: Int
-    /// Inverse coupling β of the Wilson action.
-    public let beta: Double
+    /// Inverse coupling β of the Wilson action (may be changed between trajectories, e.g. β annealing in training).
+    public var beta: Double
     public let seed: UInt64
 
     public let observableNames = ["plaquette", "charge", "charge_sin"]

@@ -1,0 +1,242 @@
+// TrainCommand.swift — `l2hmc train --group U1`: train leapfrog layers (REFERENCE §4) and save the model.
+//
+// Training folder: config.yaml, meta.json, train/log.jsonl (one object per training step: era, step, β, loss,
+// acceptance, dQ_sin, dQ_int, ε per layer, Σ log|J|, gradient norm, seconds), checkpoint.bin (every era:
+// chains' links and RNG states, step), model/ (the latest model: model.json + parameters.bin with the optimiser
+// state), models/era-<k>/ (the model after each era). Chains are thermalised with plain HMC (leapfrog, ε = 0.1,
+// τ = 1) for `thermalize` trajectories at the era's β before each era. --resume continues at the next era.
+import ArgumentParser
+import Foundation
+import L2HMC
+
+public struct TrainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train L2HMC leapfrog layers for 2D U(1) and save the model.",
+        discussion: """
+        Precedence: defaults < --config FILE.yaml < flags < key=value overrides. Keys: \
+        \(TrainConfiguration.keys.joined(separator: ", ")). β runs from --beta-init to --beta-final, constant per era \
+        (beta_schedule=era) or geometric per step (beta_schedule=geometric). Loss (charge): mixed \
+        L = mean[w/(ℓ+δ) − (ℓ+δ)/w] or plain L = −mean ℓ/w with ℓ = A·(ΔQ_sin)², w = charge_weight, δ = 1e-4.
+        """
+    )
+
+    @Option(name: .long, help: "Gauge group: U1. [default: U1]") var group: String?
+    @Option(name: .long, help: "Lattice extents L0xL1. [default: 8x8]") var shape: String?
+    @Option(name: .customLong("beta-init"), help: "β of the first era. [default: 2.0]") var betaInit: String?
+    @Option(name: .customLong("beta-final"), help: "β of the last era. [default: 4.0]") var betaFinal: String?
+    @Option(name: .customLong("beta-schedule"), help: "era or geometric. [default: era]") var betaSchedule: String?
+    @Option(name: .long, help: "Number of eras (≥ 1). [default: 5]") var eras: String?
+    @Option(name: .customLong("steps-per-era"), help: "Training steps per era (≥ 1). [default: 100]") var stepsPerEra: String?
+    @Option(name: .long, help: "Chains, a multiple of 8. [default: 64]") var chains: String?
+    @Option(name: .long, help: "Leapfrog layers N (a proposal is 2N layers: F⁻¹∘Flip∘F). [default: 4]") var leapfrog: String?
+    @Option(name: .long, help: "Hidden widths, e.g. 16,16,16,16. [default: 16,16,16,16]") var hidden: String?
+    @Option(name: .long, help: "relu, tanh, swish, softplus or sigmoid. [default: swish]") var activation: String?
+    @Option(name: .customLong("x-update"), help: "linear or ncp (compact, exact inverse). [default: ncp]") var xUpdate: String?
+    @Option(name: .customLong("step-size"), help: "Initial ε_x = ε_v of every layer (MD time units). [default: 0.1]") var stepSize: String?
+    @Option(name: .long, help: "Adam learning rate. [default: 1e-3]") var lr: String?
+    @Option(name: .customLong("lr-schedule"), help: "constant, exponential or cosine. [default: constant]") var lrSchedule: String?
+    @Option(name: .long, help: "Warm-up steps of the learning rate. [default: 0]") var warmup: String?
+    @Option(name: .long, help: "Global-norm gradient clipping (0: off). [default: 10]") var clip: String?
+    @Option(name: .long, help: "Charge loss: mixed or plain. [default: mixed]") var loss: String?
+    @Option(name: .long, help: "HMC trajectories before each era. [default: 50]") var thermalize: String?
+    @Option(name: .long, help: "Seed of chains, masks and weights. [default: 1]") var seed: String?
+    @Option(name: .long, help: "Worker threads; results are bit-identical for any value. [default: all cores]") var threads: String?
+    @Option(name: .long, help: "Output folder. [default: runs/train/U1/<shape>/<timestamp>]") var out: String?
+    @Option(name: .long, help: "YAML file of key: value settings.") var config: String?
+    @Option(name: .long, help: "Continue the training run in this folder at its next era.") var resume: String?
+    @Flag(name: .long, help: "Print nothing but errors.") var quiet: Bool = false
+    @Argument(help: "Overrides key=value, e.g. lr=3e-4 aux_weight=0.5.") var overrides: [String] = []
+
+    public init() {}
+
+    func resolve(base: TrainConfiguration = TrainConfiguration()) throws -> TrainConfiguration {
+        var c = base
+        if let path = config {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError("config file '\(path)' does not exist or cannot be read")
+            }
+            try c.apply(yaml: text, source: path)
+        }
+        let flags: [(String, String?)] = [("group", group), ("shape", shape), ("beta_init", betaInit), ("beta_final", betaFinal),
+            ("beta_schedule", betaSchedule), ("eras", eras), ("steps_per_era", stepsPerEra), ("chains", chains),
+            ("leapfrog", leapfrog), ("hidden", hidden), ("activation", activation), ("x_update", xUpdate),
+            ("step_size", stepSize), ("lr", lr), ("lr_schedule", lrSchedule), ("warmup", warmup), ("clip", clip),
+            ("loss", loss), ("thermalize", thermalize), ("seed", seed), ("threads", threads), ("out", out)]
+        for (k, v) in flags { if let v { try c.set(k, v) } }
+        try c.apply(overrides: overrides)
+        try c.validate()
+        return c
+    }
+
+    public func run() throws {
+        let console = Console(quiet: quiet)
+        do {
+            var cfg: TrainConfiguration
+            let folder: URL
+            var resuming = false
+            if let dir = resume {
+                folder = URL(fileURLWithPath: dir)
+                guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.yaml").path),
+                      let text = String(data: data, encoding: .utf8) else {
+                    throw ConfigurationError("--resume \(dir): no readable config.yaml in that folder (is it a training folder?)")
+                }
+                var stored = TrainConfiguration()
+                try stored.apply(yaml: text, source: dir + "/config.yaml")
+                cfg = try resolve(base: stored)
+                let a = stored.values(), b = cfg.values()
+                for k in a.keys.sorted() where a[k] != b[k] && !TrainConfiguration.resumableKeys.contains(k) {
+                    throw ConfigurationError("--resume \(dir): \(k) = \(b[k] ?? "nil") differs from the run's \(k) = \(a[k] ?? "nil"); only threads and eras may change on resume")
+                }
+                cfg.out = stored.out
+                resuming = true
+            } else {
+                cfg = try resolve()
+                let f = DateFormatter()
+                f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC"); f.dateFormat = "yyyyMMdd-HHmmss"
+                folder = URL(fileURLWithPath: cfg.out ?? "runs/train/U1/\(Lattice.format(cfg.shape))/\(f.string(from: Date()))")
+                if FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.yaml").path) {
+                    throw ConfigurationError("output folder \(folder.path) already holds a run; use --resume \(folder.path) or another --out")
+                }
+                cfg.out = folder.path
+            }
+            let trainer = try U1Trainer(config: cfg, folder: folder, resume: resuming, console: console)
+            let outcome = try trainer.execute()
+            console.info(outcome)
+            if trainer.interrupted {
+                console.error("interrupted; resume with: l2hmc train --resume \(folder.path)")
+                throw ExitCode(130)
+            }
+        } catch let e as ConfigurationError {
+            console.error("error: \(e.description)")
+            throw ExitCode(2)
+        } catch let e as LatticeIOError {
+            console.error("error: \(e.description)")
+            throw ExitCode(1)
+        } catch let e as AutodiffError {
+            console.error("error: \(e.description)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+final class U1Trainer {
+    let config: TrainConfiguration
+    let folder: URL
+    let resume: Bool
+    let console: Console
+    var interrupted = false
+
+    init(config: TrainConfiguration, folder: URL, resume: Bool, console: Console) throws {
+        self.config = config; self.folder = folder; self.resume = resume; self.console = console
+    }
+
+    var checkpointURL: URL { folder.appendingPathComponent("checkpoint.bin") }
+
+    struct State: Codable { var era: Int; var step: Int; var logLines: Int }
+
+    func makeOptimizer(_ state: OptimizerState?) -> Adam {
+        var a = Adam(schedule: config.schedule())
+        if let state { a.state = state }
+        return a
+    }
+
+    func execute() throws -> String {
+        let lattice = try Lattice(shape: config.shape)
+        let ensemble = try U1Ensemble(lattice: lattice, beta: config.betaInit, chains: config.chains, seed: config.seed)
+        var model: U1LeapfrogModel
+        var opt: any Optimizer
+        var state: State
+        let log: JSONLinesAppender
+        if resume {
+            let archive = try CheckpointArchive.read(from: checkpointURL)
+            state = try JSONDecoder().decode(State.self, from: archive.section("state", in: checkpointURL))
+            let links = try [Double](littleEndian: archive.section("links", in: checkpointURL))
+            let per = 2 * lattice.volume
+            for c in 0..<config.chains { ensemble.setLinks(chain: c, Array(links[(c * per)..<((c + 1) * per)])) }
+            let rngs = try JSONDecoder().decode([ChainRNG].self, from: archive.section("rng", in: checkpointURL))
+            for (c, r) in rngs.enumerated() { ensemble.setRNG(chain: c, r) }
+            let loaded = try ModelFolder.load(folder.appendingPathComponent("model").path)
+            model = loaded.model
+            opt = makeOptimizer(loaded.optimizer)
+            log = try JSONLinesAppender(resuming: folder.appendingPathComponent("train/log.jsonl"), lines: state.logLines)
+        } else {
+            try OutputDirectory.create(folder)
+            try OutputDirectory.create(folder.appendingPathComponent("train"))
+            try AtomicFile.write(Data(config.yaml().utf8), to: folder.appendingPathComponent("config.yaml"))
+            let meta = ["version": L2HMCVersion.string, "seed": String(config.seed), "command_line": CommandLine.arguments.joined(separator: " "),
+                        "host": ProcessInfo.processInfo.hostName, "start_time": ISO8601DateFormatter().string(from: Date())]
+            try AtomicFile.write(try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys]),
+                                 to: folder.appendingPathComponent("meta.json"))
+            ensemble.hotStart()
+            model = try U1LeapfrogModel(config: U1ModelConfig(l0: lattice.shape[0], l1: lattice.shape[1], layers: config.leapfrog,
+                                                              hidden: config.hidden, activation: config.activation, xUpdate: config.xUpdate,
+                                                              initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed))
+            opt = makeOptimizer(nil)
+            state = State(era: 0, step: 0, logLines: 0)
+            log = try JSONLinesAppender(creating: folder.appendingPathComponent("train/log.jsonl"))
+        }
+        let sampler = try U1L2HMCSampler(ensemble: ensemble, model: model, threads: config.threads, unitChains: config.unitChains)
+        sampler.loss.kind = config.loss
+        sampler.loss.chargeWeight = config.chargeWeight
+        sampler.loss.plaquetteWeight = config.plaquetteWeight
+        sampler.loss.auxWeight = config.auxWeight
+        Interrupt.install()
+        defer { Interrupt.uninstall() }
+        var last = ""
+        while state.era < config.eras {
+            let eraBeta = config.beta(atStep: state.era * config.stepsPerEra)
+            ensemble.beta = eraBeta
+            let hmc = HMCDriver(ensemble: ensemble, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10),
+                                threads: config.threads)
+            for _ in 0..<config.thermalize { _ = hmc.trajectory() }
+            for _ in 0..<config.stepsPerEra {
+                let beta = config.beta(atStep: state.step)
+                sampler.beta = beta
+                ensemble.beta = beta
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let (rec, o) = try sampler.step(train: opt, clip: config.clip)
+                opt = o!
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                let n = Double(config.chains)
+                let eps = sampler.model.stepSizes()
+                let entry: [String: JSONValue] = [
+                    "era": .int(state.era), "step": .int(state.step), "beta": .double(beta), "loss": .double(rec.loss),
+                    "accept": .double(rec.accepted.reduce(0, +) / n), "accept_prob": .double(rec.acceptanceProbability.reduce(0, +) / n),
+                    "dQ_sin": .double(rec.dQsin.reduce(0, +) / n), "dQ_int": .double(rec.dQint.reduce(0, +) / n),
+                    "sum_logdet": .double(rec.logdet.reduce(0, +) / n), "grad_norm": .double(rec.gradientNorm),
+                    "eps_x": .string(eps.map { String($0.x) }.joined(separator: ",")),
+                    "eps_v": .string(eps.map { String($0.v) }.joined(separator: ",")), "seconds": .double(seconds),
+                    "lr": .double(config.schedule().rate(at: state.step)),
+                ]
+                try log.append(entry)
+                state.logLines += 1
+                state.step += 1
+                last = String(format: "era %d/%d step %d/%d β %.3g loss %.4g acc %.3f dQ_sin %.3f dQ_int %.3f %.0f ms/step",
+                              state.era + 1, config.eras, state.step, config.totalSteps, beta, rec.loss,
+                              rec.accepted.reduce(0, +) / n, rec.dQsin.reduce(0, +) / n, rec.dQint.reduce(0, +) / n, seconds * 1e3)
+                if console.progressEnabled { console.progress(last) }
+                if Interrupt.requested { interrupted = true }
+            }
+            state.era += 1
+            // Checkpoint at the end of every era (and when interrupted, at the era's end).
+            try log.flush()
+            let optState = (opt as? Adam)?.state
+            try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
+                                 to: folder.appendingPathComponent("models/era-\(state.era)"))
+            try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
+                                 to: folder.appendingPathComponent("model"))
+            var links: [Double] = []
+            for c in 0..<config.chains { links += ensemble.links(chain: c) }
+            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+            let archive = try CheckpointArchive(sections: [
+                (name: "state", data: try enc.encode(state)), (name: "links", data: Data(doubles: links)),
+                (name: "rng", data: try enc.encode((0..<config.chains).map { ensemble.rng(chain: $0) })),
+            ])
+            try archive.write(to: checkpointURL)
+            if interrupted { break }
+        }
+        console.clearProgress()
+        return "trained \(state.step) steps in \(state.era) eras; \(last)\nmodel: \(folder.appendingPathComponent("model").path)"
+    }
+}

@@ -1,0 +1,196 @@
+// TrainConfiguration.swift — the fully resolved configuration of `l2hmc train` (same precedence rules as
+// `l2hmc run`: defaults < --config FILE.yaml < flags < key=value overrides; unknown keys are errors).
+import Foundation
+import L2HMC
+import Yams
+
+public struct TrainConfiguration: Sendable, Equatable {
+    public var group: GaugeGroupName = .U1
+    public var shape: [Int] = [8, 8]
+    public var betaInit: Double = 2.0
+    public var betaFinal: Double = 4.0
+    /// era: β constant within an era, linear in the era index from β_init to β_final; geometric: per step.
+    public var betaSchedule: String = "era"
+    public var eras: Int = 5
+    public var stepsPerEra: Int = 100
+    public var chains: Int = 64
+    public var leapfrog: Int = 4
+    public var hidden: [Int] = [16, 16, 16, 16]
+    public var activation: String = "swish"
+    public var xUpdate: XUpdateKind = .ncp
+    public var stepSize: Double = 0.1
+    public var headGain: Double = 1e-3
+    public var lr: Double = 1e-3
+    public var lrSchedule: String = "constant"   // constant | exponential | cosine
+    public var warmup: Int = 0
+    public var clip: Double = 10
+    public var loss: ChargeLossKind = .mixed
+    public var chargeWeight: Double = 0.01
+    public var plaquetteWeight: Double = 0
+    public var auxWeight: Double = 0
+    public var thermalize: Int = 50
+    public var unitChains: Int = 64
+    public var seed: UInt64 = 1
+    public var threads: Int = RunConfiguration.defaultThreads
+    public var out: String? = nil
+
+    public init() {}
+
+    public static let keys = ["group", "shape", "beta_init", "beta_final", "beta_schedule", "eras", "steps_per_era", "chains",
+                              "leapfrog", "hidden", "activation", "x_update", "step_size", "head_gain", "lr", "lr_schedule",
+                              "warmup", "clip", "loss", "charge_weight", "plaquette_weight", "aux_weight", "thermalize",
+                              "unit_chains", "seed", "threads", "out"]
+
+    /// Keys that may change on --resume (the rest must match the stored run).
+    public static let resumableKeys: Set<String> = ["threads", "eras", "out"]
+
+    public var totalSteps: Int { eras * stepsPerEra }
+
+    /// β at global training step i (0-based).
+    public func beta(atStep i: Int) -> Double {
+        if betaSchedule == "geometric" {
+            let f = totalSteps > 1 ? Double(i) / Double(totalSteps - 1) : 1
+            return betaInit * Foundation.pow(betaFinal / betaInit, f)
+        }
+        let era = i / stepsPerEra
+        return eras > 1 ? betaInit + (betaFinal - betaInit) * Double(era) / Double(eras - 1) : betaFinal
+    }
+
+    public func schedule() -> LearningRateSchedule {
+        switch lrSchedule {
+        case "exponential": return LearningRateSchedule(base: lr, warmupSteps: warmup, decay: .exponential(rate: 0.5, every: max(totalSteps / 4, 1)))
+        case "cosine": return LearningRateSchedule(base: lr, warmupSteps: warmup, decay: .cosine(steps: totalSteps, floor: lr * 0.01))
+        default: return LearningRateSchedule(base: lr, warmupSteps: warmup)
+        }
+    }
+
+    public mutating func set(_ key: String, _ rawValue: String) throws {
+        let value = rawValue.trimmingCharacters(in: .whitespaces)
+        func bad(_ allowed: String) -> ConfigurationError { ConfigurationError("\(key) = '\(rawValue)' is not allowed; \(allowed)") }
+        func int(_ min: Int, _ what: String) throws -> Int { guard let v = Int(value), v >= min else { throw bad(what) }; return v }
+        func double(_ what: String, _ ok: (Double) -> Bool) throws -> Double {
+            guard let v = Double(value), v.isFinite, ok(v) else { throw bad(what) }; return v
+        }
+        switch key {
+        case "group":
+            guard let g = GaugeGroupName.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() }) else {
+                throw bad("allowed groups: U1")
+            }
+            group = g
+        case "shape":
+            do { shape = try Lattice(parsing: value).shape } catch let e as ConfigurationError {
+                throw ConfigurationError("shape = '\(rawValue)': \(e.description)")
+            }
+        case "beta_init": betaInit = try double("β must be a finite number > 0") { $0 > 0 }
+        case "beta_final": betaFinal = try double("β must be a finite number > 0") { $0 > 0 }
+        case "beta_schedule":
+            guard ["era", "geometric"].contains(value) else { throw bad("allowed: era, geometric") }
+            betaSchedule = value
+        case "eras": eras = try int(1, "need an integer ≥ 1")
+        case "steps_per_era": stepsPerEra = try int(1, "need an integer ≥ 1")
+        case "chains":
+            let c = try int(8, "need a multiple of 8, at least 8")
+            guard c % 8 == 0 else { throw bad("need a multiple of 8, at least 8 (chains fill SIMD blocks of 8)") }
+            chains = c
+        case "leapfrog": leapfrog = try int(1, "need an integer ≥ 1 (leapfrog layers)")
+        case "hidden":
+            let parts = value.split(whereSeparator: { $0 == "," || $0 == "x" || $0 == " " }).map { Int($0) }
+            guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 1 }) else { throw bad("need widths like 16,16,16,16") }
+            hidden = parts.map { $0! }
+        case "activation":
+            guard ["relu", "tanh", "swish", "softplus", "sigmoid"].contains(value) else { throw bad("allowed: relu, tanh, swish, softplus, sigmoid") }
+            activation = value
+        case "x_update":
+            guard let k = XUpdateKind(rawValue: value.lowercased()) else { throw bad("allowed: linear, ncp") }
+            xUpdate = k
+        case "step_size": stepSize = try double("ε must be a finite number > 0") { $0 > 0 }
+        case "head_gain": headGain = try double("need a number ≥ 0") { $0 >= 0 }
+        case "lr": lr = try double("need a learning rate > 0") { $0 > 0 }
+        case "lr_schedule":
+            guard ["constant", "exponential", "cosine"].contains(value) else { throw bad("allowed: constant, exponential, cosine") }
+            lrSchedule = value
+        case "warmup": warmup = try int(0, "need an integer ≥ 0")
+        case "clip": clip = try double("need a number ≥ 0 (0: no clipping)") { $0 >= 0 }
+        case "loss":
+            guard let k = ChargeLossKind(rawValue: value.lowercased()) else { throw bad("allowed: mixed, plain") }
+            loss = k
+        case "charge_weight": chargeWeight = try double("need a number > 0") { $0 > 0 }
+        case "plaquette_weight": plaquetteWeight = try double("need a number ≥ 0") { $0 >= 0 }
+        case "aux_weight": auxWeight = try double("need a number ≥ 0") { $0 >= 0 }
+        case "thermalize": thermalize = try int(0, "need an integer ≥ 0 (HMC trajectories before each era)")
+        case "unit_chains":
+            let u = try int(8, "need a multiple of 8, at least 8")
+            guard u % 8 == 0 else { throw bad("need a multiple of 8") }
+            unitChains = u
+        case "seed": guard let s = UInt64(value) else { throw bad("need an integer in 0…\(UInt64.max)") }; seed = s
+        case "threads": threads = try int(1, "need an integer ≥ 1")
+        case "out": out = value.isEmpty || value == "null" ? nil : value
+        default:
+            throw ConfigurationError("unknown key '\(key)'; allowed keys: \(TrainConfiguration.keys.joined(separator: ", "))")
+        }
+    }
+
+    public mutating func apply(overrides: [String]) throws {
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw ConfigurationError("override '\(o)' is not of the form key=value; allowed keys: \(TrainConfiguration.keys.joined(separator: ", "))")
+            }
+            try set(String(o[..<eq]).trimmingCharacters(in: .whitespaces), String(o[o.index(after: eq)...]))
+        }
+    }
+
+    public mutating func apply(yaml text: String, source: String) throws {
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch { throw ConfigurationError("config file \(source) is not valid YAML: \(error)") }
+        guard let node else { return }
+        guard let map = node as? [String: Any] else { throw ConfigurationError("config file \(source) must be a YAML mapping of key: value pairs") }
+        for key in map.keys.sorted() {
+            let v = map[key]!
+            let text: String
+            switch v {
+            case is NSNull: text = "null"
+            case let s as String: text = s
+            case let b as Bool: text = b ? "true" : "false"
+            case let i as Int: text = String(i)
+            case let d as Double: text = "\(d)"
+            case let a as [Any]: text = a.map { "\($0)" }.joined(separator: key == "shape" ? "x" : ",")
+            default: throw ConfigurationError("config file \(source): value of '\(key)' must be a scalar or a list")
+            }
+            do { try set(key, text) } catch let e as ConfigurationError { throw ConfigurationError("config file \(source): \(e.description)") }
+        }
+    }
+
+    public func validate() throws {
+        let lat = try Lattice(shape: shape)
+        guard group == .U1 else { throw ConfigurationError("group = \(group.rawValue): l2hmc train supports U1 in this build") }
+        guard lat.dimensions == 2, lat.shape.allSatisfy({ $0 >= 2 }) else {
+            throw ConfigurationError("shape = \(lat.description): U1 training needs a 2-dimensional shape with extents ≥ 2")
+        }
+        guard lat.volume <= 64 * 64 else {
+            throw ConfigurationError("shape = \(lat.description): training supports lattices up to 64x64 (the networks see every link)")
+        }
+    }
+
+    public func yaml() -> String {
+        var l = ["# l2hmc train — fully resolved configuration"]
+        l.append("group: \(group.rawValue)"); l.append("shape: \(Lattice.format(shape))")
+        l.append("beta_init: \(betaInit)"); l.append("beta_final: \(betaFinal)"); l.append("beta_schedule: \(betaSchedule)")
+        l.append("eras: \(eras)"); l.append("steps_per_era: \(stepsPerEra)"); l.append("chains: \(chains)")
+        l.append("leapfrog: \(leapfrog)"); l.append("hidden: \(hidden.map(String.init).joined(separator: ","))")
+        l.append("activation: \(activation)"); l.append("x_update: \(xUpdate.rawValue)"); l.append("step_size: \(stepSize)")
+        l.append("head_gain: \(headGain)"); l.append("lr: \(lr)"); l.append("lr_schedule: \(lrSchedule)"); l.append("warmup: \(warmup)")
+        l.append("clip: \(clip)"); l.append("loss: \(loss.rawValue)"); l.append("charge_weight: \(chargeWeight)")
+        l.append("plaquette_weight: \(plaquetteWeight)"); l.append("aux_weight: \(auxWeight)"); l.append("thermalize: \(thermalize)")
+        l.append("unit_chains: \(unitChains)"); l.append("seed: \(seed)"); l.append("threads: \(threads)"); l.append("out: \(out ?? "null")")
+        return l.joined(separator: "\n") + "\n"
+    }
+
+    func values() -> [String: String] {
+        var d: [String: String] = [:]
+        for line in yaml().split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { d[parts[0]] = parts[1] }
+        }
+        return d
+    }
+}
