@@ -29,11 +29,26 @@ public struct TrajectoryRecord: Sendable {
     public var deltaH: [Double]
     /// observables[k][c]: observable k (see `HMCEnsemble.observableNames`) of chain c after the trajectory.
     public var observables: [[Double]]
+    /// log|det J| of the proposal per chain (learned samplers; nil for HMC, whose map preserves volume).
+    public var logdet: [Double]? = nil
+
+    public init(accepted: [Double], deltaH: [Double], observables: [[Double]], logdet: [Double]? = nil) {
+        self.accepted = accepted; self.deltaH = deltaH; self.observables = observables; self.logdet = logdet
+    }
 
     public var acceptanceRate: Double { accepted.reduce(0, +) / Double(max(accepted.count, 1)) }
 }
 
-public final class HMCDriver<E: HMCEnsemble>: @unchecked Sendable {
+/// Anything that advances all chains by one Markov step and reports per-chain results.
+public protocol TrajectorySource: AnyObject {
+    func nextTrajectory() throws -> TrajectoryRecord
+    /// The MD step size (adapted by --tune during thermalization; ignored by samplers without one).
+    var stepSize: Double { get set }
+    /// Force evaluations per trajectory (for cost accounting).
+    var forceEvaluations: Int { get }
+}
+
+public final class HMCDriver<E: HMCEnsemble>: TrajectorySource, @unchecked Sendable {
     public let ensemble: E
     public var parameters: MDParameters
     public var threads: Int
@@ -51,6 +66,13 @@ public final class HMCDriver<E: HMCEnsemble>: @unchecked Sendable {
         self.action = Array(repeating: Lanes(), count: ensemble.blockCount)
         self.observables = Array(repeating: Lanes(), count: ensemble.blockCount * max(observableCount, 1))
     }
+
+    public func nextTrajectory() throws -> TrajectoryRecord { trajectory() }
+    public var stepSize: Double {
+        get { parameters.stepSize }
+        set { parameters.stepSize = newValue }
+    }
+    public var forceEvaluations: Int { parameters.forceEvaluations }
 
     /// Call after the links were changed from outside (hot start, loading a checkpoint).
     public func invalidateCache() { cacheValid = false }

@@ -21,6 +21,12 @@ struct RunOutcome {
 }
 
 /// A data file written row by row: its name (data/<name>.npy) and the shape of one row.
+extension RunTheory {
+    func makeDriver(_ md: MDParameters, threads: Int) throws -> any TrajectorySource {
+        HMCDriver(ensemble: ensemble, parameters: md, threads: threads)
+    }
+}
+
 struct DataFile {
     var name: String
     var trailingShape: [Int]
@@ -37,6 +43,8 @@ protocol RunTheory: AnyObject {
     var periodicFiles: [DataFile] { get }
     var measureEvery: Int { get }
     func periodicRows(threads: Int) -> [[Double]]
+    /// The Markov step: HMC, or a learned sampler.
+    func makeDriver(_ md: MDParameters, threads: Int) throws -> any TrajectorySource
     /// Files written once at the start (e.g. flow times).
     func staticFiles() -> [(String, NpyArray)]
     func hotStart()
@@ -123,7 +131,7 @@ final class HMCRun<Theory: RunTheory> {
         }
 
         let md = MDParameters(integrator: config.integrator, stepSize: Double(bitPattern: state.stepSizeBits), steps: config.steps)
-        let driver = HMCDriver(ensemble: theory.ensemble, parameters: md, threads: config.threads)
+        let driver = try theory.makeDriver(md, threads: config.threads)
         let total = config.thermalization + config.trajectories
         Interrupt.install()
         defer { Interrupt.uninstall() }
@@ -133,7 +141,7 @@ final class HMCRun<Theory: RunTheory> {
         var sinceCheckpoint = 0
         while state.trajectory < total {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let rec = driver.trajectory()
+            let rec = try driver.nextTrajectory()
             let i = state.trajectory
             let measuring = i >= config.thermalization
             let acc = rec.acceptanceRate
@@ -147,7 +155,7 @@ final class HMCRun<Theory: RunTheory> {
                 }
             } else if config.tune {
                 // Multiplicative Robbins–Monro step on ε towards the target acceptance (thermalization only).
-                driver.parameters.stepSize *= Foundation.exp(min(max(acc - config.targetAccept, -0.5), 0.5))
+                driver.stepSize *= Foundation.exp(min(max(acc - config.targetAccept, -0.5), 0.5))
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             if measuring { state.measuredSeconds += seconds }
@@ -155,13 +163,13 @@ final class HMCRun<Theory: RunTheory> {
             var entry: [String: JSONValue] = [
                 "trajectory": .int(i), "phase": .string(measuring ? "measure" : "thermalization"), "accept": .double(acc),
                 "dH": .double(mean(rec.deltaH)), "exp_minus_dH": .double(mean(rec.deltaH.map { Foundation.exp(-$0) })),
-                "step_size": .double(driver.parameters.stepSize), "seconds": .double(seconds),
+                "step_size": .double(driver.stepSize), "seconds": .double(seconds),
             ]
             for (k, v) in fields { entry[k] = .double(v) }
             try log.append(entry)
             state.logLines += 1
             state.trajectory += 1
-            state.stepSizeBits = driver.parameters.stepSize.bitPattern
+            state.stepSizeBits = driver.stepSize.bitPattern
             sinceCheckpoint += 1
             let shown = fields.prefix(2).map { "\($0.0) \(String(format: "%.5g", $0.1))" }.joined(separator: "  ")
             progress?.progress(String(format: "traj %d/%d%@  acc %.3f  %@  %.2f ms/traj", state.trajectory, total,
@@ -181,7 +189,7 @@ final class HMCRun<Theory: RunTheory> {
         log.close()
         progress?.clearProgress()
 
-        let summary = try theory.summary(dataFolder: dataFolder, stepSize: driver.parameters.stepSize,
+        let summary = try theory.summary(dataFolder: dataFolder, stepSize: driver.stepSize,
                                          measuredSeconds: state.measuredSeconds)
         let json = summary.json()
         try AtomicFile.write(Data(json.utf8), to: folder.appendingPathComponent("summary.json"))

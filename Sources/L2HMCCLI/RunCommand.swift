@@ -61,6 +61,8 @@ public struct RunCommand: ParsableCommand {
     var flowStep: String?
     @Option(name: .customLong("measure-every"), help: "SU3: flow measurement every N measured trajectories (≥ 1). [default: 10]")
     var measureEvery: String?
+    @Option(name: .long, help: "U1: sample with a trained L2HMC model (a model folder or a training run folder) instead of HMC.")
+    var model: String?
     @Option(name: .long, help: "YAML file of key: value settings (same keys as the overrides).")
     var config: String?
     @Option(name: .long, help: "Continue the run in this folder from its last checkpoint (same physics settings).")
@@ -83,7 +85,7 @@ public struct RunCommand: ParsableCommand {
         add("steps", steps); add("tau", tau); add("step_size", stepSize); add("start", start); add("seed", seed)
         add("threads", threads); if tune { s.append(("tune", "true")) }
         add("target_accept", targetAccept); add("checkpoint_every", checkpointEvery); add("out", out)
-        add("action", action); add("flow_time", flowTime); add("flow_step", flowStep); add("measure_every", measureEvery)
+        add("action", action); add("flow_time", flowTime); add("flow_step", flowStep); add("measure_every", measureEvery); add("model", model)
         return s
     }
 

@@ -52,6 +52,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var flowStep: Double = 0.02
     public var measureEvery: Int = 10
 
+    /// A trained L2HMC model (folder) to sample with instead of HMC (U1); nil: HMC.
+    public var model: String? = nil
+
     /// Keys that were set explicitly (from a file, a flag or an override); the others take the group's defaults.
     public var explicitKeys: Set<String> = []
 
@@ -63,7 +66,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         case group, shape, beta, chains, trajectories, thermalization, integrator, steps, tau
         case stepSize = "step_size", start, seed, threads, tune
         case targetAccept = "target_accept", checkpointEvery = "checkpoint_every", out
-        case action, flowTime = "flow_time", flowStep = "flow_step", measureEvery = "measure_every"
+        case action, flowTime = "flow_time", flowStep = "flow_step", measureEvery = "measure_every", model
     }
 
     /// All keys accepted in a config file or as key=value.
@@ -73,7 +76,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// `checkpoint_every` may differ on resume.
     public static let physicsKeys: Set<String> = [
         "group", "shape", "beta", "chains", "thermalization", "integrator", "steps", "tau", "step_size",
-        "start", "seed", "tune", "target_accept", "action", "flow_time", "flow_step", "measure_every",
+        "start", "seed", "tune", "target_accept", "action", "flow_time", "flow_step", "measure_every", "model",
     ]
 
     /// Defaults that depend on the group, for keys not set explicitly: U1 16x16 at β = 4 (128 chains × 2000),
@@ -159,6 +162,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         case "flow_time": flowTime = try double("need a flow time t ≥ 0 (units of a²)") { $0 >= 0 }
         case "flow_step": flowStep = try double("need a flow step ε > 0 (units of a²)") { $0 > 0 && $0 <= 1 }
         case "measure_every": measureEvery = try int(1, "need an integer ≥ 1 (measured trajectories)")
+        case "model": model = value.isEmpty || value == "null" ? nil : value
         default:
             throw ConfigurationError("unknown key '\(key)'; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
         }
@@ -232,6 +236,12 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                 throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
             }
         }
+        if model != nil {
+            guard group == .U1 else { throw ConfigurationError("--model is available for group U1 only in this build") }
+            guard chains % 8 == 0 else {
+                throw ConfigurationError("chains = \(chains) is not allowed with --model; L2HMC needs a positive multiple of 8")
+            }
+        }
         if group == .U1 && action != .wilson {
             throw ConfigurationError("action = \(action.rawValue) applies to SU3 only; U1 uses the Wilson action")
         }
@@ -263,6 +273,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         lines.append("flow_time: \(flowTime)")
         lines.append("flow_step: \(flowStep)")
         lines.append("measure_every: \(measureEvery)")
+        lines.append("model: \(model ?? "null")")
         return lines.joined(separator: "\n") + "\n"
     }
 

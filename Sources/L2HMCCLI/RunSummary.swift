@@ -46,8 +46,9 @@ struct RunSummary {
     func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
     /// Adds the timing and cost block (cost from τ_int of `costObservable`).
-    mutating func addTiming(config: RunConfiguration, volume: Int, draws: Int, measuredSeconds: Double, costObservable: String) {
-        let forces = config.integrator.forceEvaluations(steps: config.steps)
+    mutating func addTiming(config: RunConfiguration, volume: Int, draws: Int, measuredSeconds: Double, costObservable: String,
+                            forceEvaluations: Int? = nil) {
+        let forces = forceEvaluations ?? config.integrator.forceEvaluations(steps: config.steps)
         let perTraj = draws > 0 ? measuredSeconds / Double(draws) : 0
         let nsPerSiteStep = perTraj * 1e9 / (Double(volume) * Double(config.chains) * Double(config.steps))
         root["timing"] = ["seconds_per_trajectory": perTraj, "ns_per_site_per_step": nsPerSiteStep, "threads": config.threads]

@@ -8,15 +8,29 @@ final class U1Theory: RunTheory {
     let ensemble: U1Ensemble
     let config: RunConfiguration
 
+    /// The trained sampler when running with --model.
+    let learned: U1L2HMCSampler?
+
     init(config: RunConfiguration) throws {
         self.config = config
         ensemble = try U1Ensemble(lattice: config.lattice, beta: config.beta, chains: config.chains, seed: config.seed)
+        if let path = config.model {
+            let m = try ModelFolder.load(path)
+            learned = try U1L2HMCSampler(ensemble: ensemble, model: m.model, threads: config.threads)
+        } else {
+            learned = nil
+        }
+    }
+
+    func makeDriver(_ md: MDParameters, threads: Int) throws -> any TrajectorySource {
+        if let learned { return U1L2HMCDriver(sampler: learned) }
+        return HMCDriver(ensemble: ensemble, parameters: md, threads: threads)
     }
 
     var trajectoryFiles: [DataFile] {
-        ["plaquette", "charge", "charge_sin"].map { DataFile(name: $0, trailingShape: [config.chains]) }
+        (["plaquette", "charge", "charge_sin"] + (learned == nil ? [] : ["logdet"])).map { DataFile(name: $0, trailingShape: [config.chains]) }
     }
-    func trajectoryRows(_ r: TrajectoryRecord) -> [[Double]] { r.observables }
+    func trajectoryRows(_ r: TrajectoryRecord) -> [[Double]] { r.observables + (learned == nil ? [] : [r.logdet ?? []]) }
     var periodicFiles: [DataFile] { [] }
     var measureEvery: Int { 1 }
     func periodicRows(threads: Int) -> [[Double]] { [] }
@@ -54,14 +68,25 @@ final class U1Theory: RunTheory {
         s.add("charge_sin_squared", qs.values.map { $0 * $0 }, draws: draws, chains: chains, exact: exact.qSinSquared)
         s.add("susceptibility", q.values.map { $0 * $0 / Double(v) }, draws: draws, chains: chains, exact: exact.susceptibility)
         s.add("acceptance", acc.values, draws: draws, chains: chains)
-        s.add("exp_minus_dH", dh.values.map { Foundation.exp(-$0) }, draws: draws, chains: chains, exact: 1)
+        // Creutz: ⟨e^{−ΔH} |det J|⟩ = 1 (|det J| = 1 for HMC).
+        let logdet = learned == nil ? [Double](repeating: 0, count: dh.values.count) : try loadData(dataFolder, "logdet").values
+        s.add("exp_minus_dH", zip(dh.values, logdet).map { Foundation.exp(-$0 + $1) }, draws: draws, chains: chains, exact: 1)
         s.add("dH", dh.values, draws: draws, chains: chains)
         if draws > 1 {
             let t = TunnelingRate.analyze(draws: draws, chains: chains, qInt: q.values)
             s.root["tunneling_rate"] = ["mean": t.mean, "error": t.error, "tau_int": t.tauInt]
             s.extraLines.append(String(format: "tunneling rate ⟨|ΔQ_int|⟩ per trajectory: %.4g ± %.2g", t.mean, t.error))
         }
-        s.addTiming(config: config, volume: v, draws: draws, measuredSeconds: measuredSeconds, costObservable: "charge")
+        if let learned {
+            s.header += " — L2HMC model \(config.model ?? ""), \(learned.model.config.layers) leapfrog layers (\(2 * learned.model.config.layers + 1) force evaluations per trajectory)"
+            s.root["sampler"] = "l2hmc"
+            s.root["model"] = config.model ?? ""
+            s.root["force_evaluations_per_trajectory"] = 2 * learned.model.config.layers + 1
+            let ld = try loadData(dataFolder, "logdet")
+            s.add("logdet", ld.values, draws: draws, chains: chains)
+        }
+        s.addTiming(config: config, volume: v, draws: draws, measuredSeconds: measuredSeconds, costObservable: "charge",
+                    forceEvaluations: learned.map { 2 * $0.model.config.layers + 1 })
         return s
     }
 }

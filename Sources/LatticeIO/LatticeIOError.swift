@@ -34,6 +34,10 @@ public struct LatticeIOError: Error, CustomStringConvertible, Sendable, Equatabl
         case invalidArgument
         /// A folder cannot be created or is not writable.
         case notWritable
+        /// A gauge-file header value (PLAQUETTE, LINK_TRACE, …) disagrees with the value recomputed from the data.
+        case headerMismatch
+        /// A gauge file declares a DATATYPE, FLOATING_POINT or field this reader does not support.
+        case unsupportedFormat
     }
 
     public let kind: Kind

@@ -194,6 +194,7 @@ public final class U1L2HMCSampler: @unchecked Sendable {
         let lo = range.lowerBound * links, hi = range.upperBound * links
         let dyn = try U1LeapfrogDynamics(model: model, beta: beta, chains: n)
         let tape = Tape()
+        defer { tape.reset() }  // recorded VJPs hold Vars that hold the tape: break the cycle
         let p = tape.bind(model.parameters)
         let x0 = tape.constant(try Tensor(shape: dyn.shape, scalars: Array(x[lo..<hi])))
         let v0 = tape.constant(try Tensor(shape: dyn.shape, scalars: Array(v[lo..<hi])))
@@ -282,3 +283,19 @@ final class LockedErrors: @unchecked Sendable {
 /// glibc's mallopt(3) (not exported by the Glibc module map).
 @_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
+
+/// The trained sampler as a Markov-chain step for the run loop (`l2hmc run --model`).
+public final class U1L2HMCDriver: TrajectorySource {
+    public let sampler: U1L2HMCSampler
+    public init(sampler: U1L2HMCSampler) { self.sampler = sampler }
+    public func nextTrajectory() throws -> TrajectoryRecord {
+        let (r, _) = try sampler.step()
+        return TrajectoryRecord(accepted: r.accepted, deltaH: r.deltaH, observables: r.observables, logdet: r.logdet)
+    }
+    /// The learned sampler has per-layer step sizes; this reports the first layer's ε_x and ignores writes.
+    public var stepSize: Double {
+        get { sampler.model.stepSizes().first?.x ?? 0 }
+        set {}
+    }
+    public var forceEvaluations: Int { 2 * sampler.model.config.layers + 1 }
+}

@@ -75,16 +75,17 @@ public struct SU3Block: HMCBlock {
         }
     }
 
+    /// P ← 8 fresh Gaussians per link and chain, drawn lane-parallel in the per-chain order (link i, then
+    /// a = 1…8): the same numbers and RNG states as each chain's `fillGaussian` of 32V values; padding lanes get 0.
+    /// SU3Algebra is p1…p8 stored contiguously, so the momenta are 32V consecutive lane vectors.
     public mutating func refreshMomenta() {
         let m = 4 * volume
-        for lane in 0..<activeLanes {
-            rng[lane].fillGaussian(UnsafeMutableBufferPointer(start: buffer, count: 8 * m))
-            for i in 0..<m {
-                for a in 1...8 { p[i][a][lane] = buffer[8 * i + a - 1] }
-            }
-        }
-        if activeLanes < ChainLayout.lanes {
-            for i in 0..<m { for a in 1...8 { for lane in activeLanes..<ChainLayout.lanes { p[i][a][lane] = 0 } } }
+        precondition(MemoryLayout<SU3Algebra>.stride == 8 * MemoryLayout<Lanes>.stride
+                     && MemoryLayout<SU3Algebra>.offset(of: \.p2) == MemoryLayout<Lanes>.stride
+                     && MemoryLayout<SU3Algebra>.offset(of: \.p8) == 7 * MemoryLayout<Lanes>.stride,
+                     "SU3Algebra is not 8 contiguous Lanes")
+        p.withMemoryRebound(to: Lanes.self, capacity: 8 * m) { lanes in
+            ChainRNG.fillGaussianLanes(rng, activeLanes: activeLanes, count: 8 * m, into: lanes)
         }
     }
 
