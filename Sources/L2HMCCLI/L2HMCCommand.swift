@@ -12,7 +12,7 @@ public struct L2HMCCommand: ParsableCommand {
         and the reference documentation.
         """,
         version: L2HMCVersion.string,
-        subcommands: [RunCommand.self, TrainCommand.self, InspectCommand.self, ConvertCommand.self]
+        subcommands: [RunCommand.self, TrainCommand.self, CompareCommand.self, InspectCommand.self, ConvertCommand.self]
     )
     public init() {}
 }

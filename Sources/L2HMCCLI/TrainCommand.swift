@@ -183,6 +183,9 @@ final class U1Trainer {
         sampler.loss.auxWeight = config.auxWeight
         Interrupt.install()
         defer { Interrupt.uninstall() }
+        // Test hook: raise a real SIGINT after this many training steps of this process.
+        let sigintAfter = ProcessInfo.processInfo.environment["L2HMC_TEST_SIGINT_AFTER"].flatMap(Int.init)
+        var stepsThisProcess = 0
         var last = ""
         while state.era < config.eras {
             let eraBeta = config.beta(atStep: state.era * config.stepsPerEra)
@@ -216,6 +219,8 @@ final class U1Trainer {
                               state.era + 1, config.eras, state.step, config.totalSteps, beta, rec.loss,
                               rec.accepted.reduce(0, +) / n, rec.dQsin.reduce(0, +) / n, rec.dQint.reduce(0, +) / n, seconds * 1e3)
                 if console.progressEnabled { console.progress(last) }
+                stepsThisProcess += 1
+                if let n = sigintAfter, stepsThisProcess == n { raise(SIGINT) }
                 if Interrupt.requested { interrupted = true }
             }
             state.era += 1

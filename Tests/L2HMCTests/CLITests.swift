@@ -268,3 +268,57 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         #expect(loss != nil && loss! < 1e-3, "example output: \(r.stdout)")
     }
 }
+
+@Suite(.serialized) struct CLITrainTests {
+    @Test func trainThenRunWithTheModelThenCompare() throws {
+        let tmp = temporaryFolder("train"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let tr = tmp.appendingPathComponent("train")
+        let common = ["train", "--shape", "4x4", "--eras", "2", "--steps-per-era", "4", "--chains", "16", "--leapfrog", "2",
+                      "--hidden", "8", "--thermalize", "5", "--seed", "3", "--quiet", "--threads", "2"]
+        let r = try runTool(common + ["--out", tr.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        for f in ["config.yaml", "meta.json", "train/log.jsonl", "checkpoint.bin", "model/model.json", "model/parameters.bin",
+                  "models/era-1/model.json", "models/era-2/parameters.bin"] {
+            #expect(FileManager.default.fileExists(atPath: tr.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let log = try String(contentsOf: tr.appendingPathComponent("train/log.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 8)
+        let first = try JSONSerialization.jsonObject(with: Data(log[0].utf8)) as! [String: Any]
+        for k in ["loss", "accept", "dQ_sin", "dQ_int", "eps_x", "eps_v", "sum_logdet", "seconds", "beta"] { #expect(first[k] != nil, "log lacks \(k)") }
+        // Interrupted by a real SIGINT during era 1 (it finishes the era, checkpoints, exits 130), then resumed:
+        // the final model equals the uninterrupted one bit for bit.
+        let cut = tmp.appendingPathComponent("cut")
+        let c1 = try runTool(common + ["--out", cut.path], environment: ["L2HMC_TEST_SIGINT_AFTER": "2"])
+        #expect(c1.status == 130, "\(c1.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cut.appendingPathComponent("models/era-2").path))
+        let more = try runTool(["train", "--resume", cut.path, "--quiet"])
+        #expect(more.status == 0, "\(more.stderr)")
+        let p1 = try Data(contentsOf: tr.appendingPathComponent("model/parameters.bin"))
+        let p2 = try Data(contentsOf: cut.appendingPathComponent("model/parameters.bin"))
+        #expect(p1 == p2, "resumed training differs from uninterrupted training")
+        // Sample with the model.
+        let run = tmp.appendingPathComponent("run")
+        let s = try runTool(["run", "--group", "U1", "--shape", "4x4", "--chains", "16", "--trajectories", "20", "--thermalization", "5",
+                             "--model", tr.path, "--out", run.path, "--json"])
+        #expect(s.status == 0, "\(s.stderr)")
+        let ld = try NpyArray.read(run.appendingPathComponent("data/logdet.npy"))
+        #expect(ld.shape == [20, 16])
+        let summary = try JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as! [String: Any]
+        #expect(summary["sampler"] as? String == "l2hmc")
+        // Compare with tuned HMC.
+        let cmp = tmp.appendingPathComponent("cmp")
+        let c = try runTool(["compare", "--model", tr.path, "--chains", "16", "--trajectories", "20", "--pilot", "10",
+                             "--thermalization", "5", "--out", cmp.path, "--quiet"])
+        #expect(c.status == 0, "\(c.stderr)")
+        for f in ["compare.json", "compare.md", "cost.svg", "data/charge_l2hmc.npy", "data/charge_hmc.npy"] {
+            #expect(FileManager.default.fileExists(atPath: cmp.appendingPathComponent(f).path), "missing \(f)")
+        }
+        // Bad input.
+        let bad = try runTool(["train", "--chains", "12", "--out", tmp.appendingPathComponent("bad").path])
+        #expect(bad.status != 0 && bad.stderr.contains("12") && bad.stderr.contains("multiple of 8"))
+        let badModel = try runTool(["run", "--model", tmp.appendingPathComponent("nomodel").path, "--chains", "16",
+                                    "--out", tmp.appendingPathComponent("bad2").path])
+        #expect(badModel.status != 0 && badModel.stderr.contains("nomodel"))
+        #expect(!FileManager.default.fileExists(atPath: tmp.appendingPathComponent("bad2").path))
+    }
+}
