@@ -112,9 +112,14 @@ final class HMCRun<Theory: RunTheory> {
             try OutputDirectory.create(dataFolder)
             try AtomicFile.write(Data(config.yaml().utf8), to: folder.appendingPathComponent("config.yaml"))
             try AtomicFile.write(metaJSON(), to: folder.appendingPathComponent("meta.json"))
-            switch config.start {
-            case .hot: theory.hotStart()
-            case .cold: theory.coldStart()
+            if let path = config.startFile {
+                let file = try GaugeFile.read(URL(fileURLWithPath: path), verify: true).configuration
+                for c in 0..<config.chains { theory.setLinkValues(chain: c, file.muMajorLinks) }
+            } else {
+                switch config.start {
+                case .hot: theory.hotStart()
+                case .cold: theory.coldStart()
+                }
             }
             state = LoopState(trajectory: 0, stepSizeBits: config.initialStepSize.bitPattern, rows: 0, periodicRows: 0,
                               logLines: 0, measuredSeconds: 0)
@@ -149,6 +154,7 @@ final class HMCRun<Theory: RunTheory> {
                 let rows = [rec.accepted, rec.deltaH] + theory.trajectoryRows(rec)
                 for (a, row) in zip(files, rows) { try a.append(row) }
                 state.rows += 1
+                if config.saveEvery > 0, state.rows % config.saveEvery == 0 { try saveConfigurations(trajectory: state.rows) }
                 if !periodic.isEmpty, state.rows % theory.measureEvery == 0 {
                     for (a, row) in zip(periodic, theory.periodicRows(threads: config.threads)) { try a.append(row) }
                     state.periodicRows += 1
@@ -198,6 +204,21 @@ final class HMCRun<Theory: RunTheory> {
     }
 
     func mean(_ a: [Double]) -> Double { a.reduce(0, +) / Double(max(a.count, 1)) }
+
+    /// configs/conf.<measured trajectory>.c<chain>.<format> for every chain in save_chains (64-bit, atomic).
+    func saveConfigurations(trajectory: Int) throws {
+        let group: GaugeGroup = config.group == .U1 ? .u1 : .su3
+        let format = config.saveFormat.flatMap(GaugeFileFormat.init(rawValue:)) ?? (group == .u1 ? .u1 : .nersc)
+        let dir = folder.appendingPathComponent("configs")
+        try OutputDirectory.create(dir)
+        for c in config.saveChains {
+            let conf = try GaugeConfiguration(group: group, shape: config.shape, muMajorLinks: theory.linkValues(chain: c))
+            let meta = GaugeFileMetadata(ensembleID: "l2hmc-\(config.group.rawValue)-beta\(config.beta)-seed\(config.seed)",
+                                         ensembleLabel: "chain \(c)", sequenceNumber: trajectory)
+            try GaugeFile.write(conf, to: dir.appendingPathComponent("conf.\(trajectory).c\(c).\(format.rawValue)"), format: format,
+                                metadata: meta)
+        }
+    }
 
     // MARK: checkpoint
 

@@ -39,7 +39,7 @@ public struct RunCommand: ParsableCommand {
     var tau: String?
     @Option(name: .customLong("step-size"), help: "MD step size ε (overrides τ: τ = steps·ε).")
     var stepSize: String?
-    @Option(name: .long, help: "Initial configuration: hot (uniform random links) or cold (unit links). [default: hot]")
+    @Option(name: .long, help: "Initial configuration: hot (uniform random links), cold (unit links) or file:PATH (NERSC, ILDG or l2hmc U(1) file, in every chain). [default: hot]")
     var start: String?
     @Option(name: .long, help: "Seed of every random stream (chain c uses stream c). [default: 1]")
     var seed: String?
@@ -63,6 +63,12 @@ public struct RunCommand: ParsableCommand {
     var measureEvery: String?
     @Option(name: .long, help: "U1: sample with a trained L2HMC model (a model folder or a training run folder) instead of HMC.")
     var model: String?
+    @Option(name: .customLong("save-every"), help: "Save configurations every N measured trajectories into configs/ (0: never). [default: 0]")
+    var saveEvery: String?
+    @Option(name: .customLong("save-format"), help: "nersc, nersc-2row, ildg (SU3) or u1 (U1). [default: nersc (SU3), u1 (U1)]")
+    var saveFormat: String?
+    @Option(name: .customLong("save-chains"), help: "Chains whose configurations are saved, e.g. 0,3. [default: 0]")
+    var saveChains: String?
     @Option(name: .long, help: "YAML file of key: value settings (same keys as the overrides).")
     var config: String?
     @Option(name: .long, help: "Continue the run in this folder from its last checkpoint (same physics settings).")
@@ -86,6 +92,7 @@ public struct RunCommand: ParsableCommand {
         add("threads", threads); if tune { s.append(("tune", "true")) }
         add("target_accept", targetAccept); add("checkpoint_every", checkpointEvery); add("out", out)
         add("action", action); add("flow_time", flowTime); add("flow_step", flowStep); add("measure_every", measureEvery); add("model", model)
+        add("save_every", saveEvery); add("save_format", saveFormat); add("save_chains", saveChains)
         return s
     }
 

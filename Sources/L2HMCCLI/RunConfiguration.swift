@@ -52,6 +52,13 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var flowStep: Double = 0.02
     public var measureEvery: Int = 10
 
+    /// Start from a gauge configuration file (NERSC, ILDG or l2hmc U(1)) in every chain: `start: file:PATH`.
+    public var startFile: String? = nil
+    /// Save configurations every this many measured trajectories (0: never), of chains `save_chains`, as `save_format`.
+    public var saveEvery: Int = 0
+    public var saveFormat: String? = nil
+    public var saveChains: [Int] = [0]
+
     /// A trained L2HMC model (folder) to sample with instead of HMC (U1); nil: HMC.
     public var model: String? = nil
 
@@ -67,6 +74,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         case stepSize = "step_size", start, seed, threads, tune
         case targetAccept = "target_accept", checkpointEvery = "checkpoint_every", out
         case action, flowTime = "flow_time", flowStep = "flow_step", measureEvery = "measure_every", model
+        case saveEvery = "save_every", saveFormat = "save_format", saveChains = "save_chains"
     }
 
     /// All keys accepted in a config file or as key=value.
@@ -139,8 +147,28 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                 stepSize = try double("ε must be a finite number > 0") { $0 > 0 }
             }
         case "start":
-            guard let s = StartKind(rawValue: value.lowercased()) else { throw bad("allowed: hot, cold") }
-            start = s
+            if value.hasPrefix("file:") {
+                let path = String(value.dropFirst(5))
+                guard !path.isEmpty else { throw bad("file: needs a path, e.g. file:conf.nersc") }
+                startFile = path
+                start = .cold
+            } else {
+                guard let s = StartKind(rawValue: value.lowercased()) else { throw bad("allowed: hot, cold, file:PATH") }
+                start = s
+                startFile = nil
+            }
+        case "save_every": saveEvery = try int(0, "need an integer ≥ 0 (0: never)")
+        case "save_format":
+            if value == "null" || value.isEmpty { saveFormat = nil } else {
+                guard GaugeFileFormat(rawValue: value.lowercased()) != nil else {
+                    throw bad("allowed formats: \(GaugeFileFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                saveFormat = value.lowercased()
+            }
+        case "save_chains":
+            let parts = value.split(whereSeparator: { $0 == "," || $0 == " " }).map { Int($0) }
+            guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw bad("need chain indices like 0,1,5") }
+            saveChains = parts.map { $0! }
         case "seed":
             guard let s = UInt64(value) else { throw bad("need an integer in 0…\(UInt64.max)") }
             seed = s
@@ -236,6 +264,24 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                 throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
             }
         }
+        if let bad = saveChains.first(where: { $0 >= chains }) {
+            throw ConfigurationError("save_chains contains chain \(bad); allowed chains: 0…\(chains - 1)")
+        }
+        if let f = saveFormat.flatMap(GaugeFileFormat.init(rawValue:)) {
+            if (group == .U1) != (f == .u1) {
+                throw ConfigurationError("save_format = \(f.rawValue) does not fit group \(group.rawValue); use \(group == .U1 ? "u1" : "nersc, nersc-2row or ildg")")
+            }
+        }
+        if let path = startFile {
+            let contents: GaugeFileContents
+            do { contents = try GaugeFile.read(URL(fileURLWithPath: path), verify: true) } catch let e as LatticeIOError {
+                throw ConfigurationError("start = file:\(path): \(e.description)")
+            }
+            let cfgGroup: GaugeGroup = group == .U1 ? .u1 : .su3
+            guard contents.configuration.group == cfgGroup, contents.configuration.shape == lat.shape else {
+                throw ConfigurationError("start = file:\(path) holds a \(contents.configuration.group.rawValue) configuration of shape \(Lattice.format(contents.configuration.shape)); the run is \(group.rawValue) on \(lat.description)")
+            }
+        }
         if model != nil {
             guard group == .U1 else { throw ConfigurationError("--model is available for group U1 only in this build") }
             guard chains % 8 == 0 else {
@@ -262,7 +308,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         lines.append("steps: \(steps)")
         lines.append("tau: \(tau)")
         lines.append("step_size: \(stepSize.map { "\($0)" } ?? "null")")
-        lines.append("start: \(start.rawValue)")
+        lines.append("start: \(startFile.map { "file:" + $0 } ?? start.rawValue)")
         lines.append("seed: \(seed)")
         lines.append("threads: \(threads)")
         lines.append("tune: \(tune)")
@@ -274,6 +320,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         lines.append("flow_step: \(flowStep)")
         lines.append("measure_every: \(measureEvery)")
         lines.append("model: \(model ?? "null")")
+        lines.append("save_every: \(saveEvery)")
+        lines.append("save_format: \(saveFormat ?? "null")")
+        lines.append("save_chains: \(saveChains.map(String.init).joined(separator: ","))")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -60,7 +60,7 @@ extension ChainRNG {
             let a = (w0 & freshMask) | (pending & pendingMask)
             let b = (w1 & freshMask) | (w0 & pendingMask)
             pending = w1   // only read where pendingMask is set
-            let (g0, g1) = ChainRNG.boxMuller(a, b)
+            let (g0, g1) = ChainRNG.boxMullerLanes(a, b)
             o[0] = ChainRNG.masked(g0, activeMask)
             o[stride] = ChainRNG.masked(g1, activeMask)
             o += 2 * stride
@@ -73,7 +73,7 @@ extension ChainRNG {
             let a = (w0 & freshMask) | (pending & pendingMask)
             let b = (w1 & freshMask) | (w0 & pendingMask)
             pending = w1
-            let (g0, g1) = ChainRNG.boxMuller(a, b)
+            let (g0, g1) = ChainRNG.boxMullerLanes(a, b)
             o[0] = ChainRNG.masked(g0, activeMask)
             cache = g1
             cachedAfter = true
@@ -84,6 +84,29 @@ extension ChainRNG {
             rngs[lane].pendingWord = pendingMask[lane] != 0 ? pending[lane] : nil
             rngs[lane].cachedGaussian = cachedAfter ? cache[lane] : nil
         }
+    }
+
+    /// `ChainRNG.boxMuller` (Philox.swift) step for step, with the integer → Double conversions written per lane.
+    /// The generic `SIMD8<Double>(SIMD8<Int64>)` there is inlined within Philox.swift, but from this file the
+    /// optimiser calls the standard library's prespecialised entry point (128-bit pieces, spills and vzeroupper
+    /// inside the loop: 2× slower). Per-lane conversions of the same Int64 values are the same operation (LLVM
+    /// emits one vcvtqq2pd), so the results are bit-identical; PhiloxLanesTests checks this against the scalar path.
+    @inline(__always)
+    internal static func boxMullerLanes(_ a: SIMD8<UInt64>, _ b: SIMD8<UInt64>) -> (SIMD8<Double>, SIMD8<Double>) {
+        typealias V = SIMD8<Double>
+        let u = toDouble((a &>> 11) &+ 1) * 0x1p-53
+        let theta = Double.pi * (toDouble(b &>> 11) * 0x1p-52 - 1)
+        let r = _sqrtMagnitude(-2 * _logPositiveNormal(u))
+        let (s, c) = _sinCos(theta)
+        return (r * c, r * s)
+    }
+
+    /// Lane-wise Double(Int64(bitPattern: x)).
+    @inline(__always)
+    internal static func toDouble(_ x: SIMD8<UInt64>) -> SIMD8<Double> {
+        var d = SIMD8<Double>()
+        for i in 0..<8 { d[i] = Double(Int64(bitPattern: x[i])) }
+        return d
     }
 
     /// `x` where `mask` is all ones, +0.0 where it is zero.
