@@ -55,8 +55,10 @@ import Testing
         for n in ["conf.2.c0.ildg", "conf.2.c2.ildg", "conf.4.c0.ildg", "conf.4.c2.ildg"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("configs/\(n)").path), "missing \(n)")
         }
-        let inspect = try runTool(["inspect", conf.path])
+        let inspect = try runTool(["inspect", conf.path, "--flow-time", "0.2", "--json"])
         #expect(inspect.status == 0, "\(inspect.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
+        #expect(report["charge"] as? Double != nil && report["charge_flow_time"] as? Double == 0.2, "\(inspect.stdout)")
         let run2 = tmp.appendingPathComponent("run2")
         let s = try runTool(["run", "--group", "SU3", "--shape", "2x2x2x2", "--chains", "2", "--trajectories", "2",
                              "--thermalization", "0", "--measure-every", "2", "--flow-time", "0.1", "--start", "file:\(conf.path)",
