@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "l2hmc", targets: ["l2hmc"]),
         .executable(name: "u1-hmc-example", targets: ["U1HMCExample"]),
         .executable(name: "mlp-regression-example", targets: ["MLPRegressionExample"]),
+        .executable(name: "u1-l2hmc-example", targets: ["U1L2HMCExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +50,7 @@ let package = Package(
         .executableTarget(name: "l2hmc", dependencies: ["L2HMCCLI"]),
         .executableTarget(name: "U1HMCExample", dependencies: ["L2HMC"], path: "Examples/U1HMCExample"),
         .executableTarget(name: "MLPRegressionExample", dependencies: ["Autodiff"], path: "Examples/MLPRegressionExample"),
-        .testTarget(name: "L2HMCTests", dependencies: ["L2HMC", "L2HMCCLI", "Autodiff", "l2hmc", "U1HMCExample", "MLPRegressionExample"]),
+        .executableTarget(name: "U1L2HMCExample", dependencies: ["L2HMC"], path: "Examples/U1L2HMCExample"),
+        .testTarget(name: "L2HMCTests", dependencies: ["L2HMC", "L2HMCCLI", "Autodiff", "l2hmc", "U1HMCExample", "MLPRegressionExample", "U1L2HMCExample"]),
     ]
 )

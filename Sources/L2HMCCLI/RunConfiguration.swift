@@ -13,8 +13,13 @@ public enum GaugeGroupName: String, Codable, Sendable, CaseIterable {
     case SU3
 }
 
+/// SU(3) gauge action: Wilson, or rectangle-improved with c1 = −1/12 (tree-level Symanzik), −0.331 (Iwasaki),
+/// −1.4088 (DBW2); see Sources/SU3/SU3Action.swift.
 public enum GaugeActionName: String, Codable, Sendable, CaseIterable {
     case wilson
+    case symanzik
+    case iwasaki
+    case dbw2
 }
 
 public enum StartKind: String, Codable, Sendable, CaseIterable {
@@ -44,7 +49,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var checkpointEvery: Int = 100
     /// Output folder; nil means runs/<group>/<shape>/beta-<β>/<timestamp>/.
     public var out: String? = nil
-    /// Gauge action (SU(3)): wilson.
+    /// Gauge action (SU(3)): wilson, symanzik, iwasaki or dbw2.
     public var action: GaugeActionName = .wilson
     /// SU(3): Wilson-flow time t (units of a²) at which the clover charge is recorded, the RK3 step, and the
     /// period (in measured trajectories) of the flow measurement.

@@ -1,10 +1,13 @@
 // SU3Theory.swift — `l2hmc run --group SU3`: data files, flow measurements, checkpoint values and summary of
 // 4D SU(3) (REFERENCE §2).
-// Per-trajectory files: plaquette (trajectories, chains), polyakov (trajectories, chains, 2) = (Re, Im).
+// Gauge action from `action` (wilson, symanzik, iwasaki, dbw2; SU3Action.swift); the Wilson flow is the Wilson
+// flow for every action.
+// Per-trajectory files: plaquette (trajectories, chains), polyakov (trajectories, chains, 2) = (Re, Im),
+// rectangle (trajectories, chains) = ⅓ Re Tr of the 1×2 rectangles averaged over the 12V of them.
 // Every `measure_every` measured trajectories: Wilson flow to t = flow_time (RK3, step flow_step) on a copy of
 // the links; charge = clover Q at t = flow_time (measurements, chains); flow_t2E = t²⟨E(t)⟩ at every flow step
 // including t = 0 (measurements, chains, flow steps + 1); flow_t.npy holds the flow times.
-// Summary: ⟨P⟩ (with the strong-coupling series as reference for β ≤ 1), Polyakov loop, flowed ⟨Q²⟩, χ_Q,
+// Summary: ⟨P⟩, ⟨R⟩ (with the strong-coupling series as reference for β ≤ 1), Polyakov loop, flowed ⟨Q²⟩, χ_Q,
 // τ_int, t0 (t²⟨E⟩ = 0.3, jackknife over chains) when reached, acceptance, ⟨e^{−ΔH}⟩.
 import Foundation
 import L2HMC
@@ -16,20 +19,25 @@ final class SU3Theory: RunTheory {
 
     init(config: RunConfiguration) throws {
         self.config = config
-        ensemble = try SU3Ensemble(lattice: config.lattice, beta: config.beta, chains: config.chains, seed: config.seed)
+        guard let action = SU3GaugeAction(rawValue: config.action.rawValue) else {
+            throw ConfigurationError("action = \(config.action.rawValue) is not an SU(3) gauge action")
+        }
+        ensemble = try SU3Ensemble(lattice: config.lattice, beta: config.beta, chains: config.chains, seed: config.seed,
+                                   action: action, measureRectangle: true)
         var t = [0.0]
         while t.last! < config.flowTime - 1e-12 { t.append(min(t.last! + config.flowStep, config.flowTime)) }
         flowTimes = t
     }
 
     var trajectoryFiles: [DataFile] {
-        [DataFile(name: "plaquette", trailingShape: [config.chains]), DataFile(name: "polyakov", trailingShape: [config.chains, 2])]
+        [DataFile(name: "plaquette", trailingShape: [config.chains]), DataFile(name: "polyakov", trailingShape: [config.chains, 2]),
+         DataFile(name: "rectangle", trailingShape: [config.chains])]
     }
     func trajectoryRows(_ r: TrajectoryRecord) -> [[Double]] {
         var poly: [Double] = []
         poly.reserveCapacity(2 * config.chains)
         for c in 0..<config.chains { poly.append(r.observables[1][c]); poly.append(r.observables[2][c]) }
-        return [r.observables[0], poly]
+        return [r.observables[0], poly, r.observables[3]]
     }
     var periodicFiles: [DataFile] {
         [DataFile(name: "charge", trailingShape: [config.chains]),
@@ -82,19 +90,21 @@ final class SU3Theory: RunTheory {
 
     func summary(dataFolder: URL, stepSize: Double, measuredSeconds: Double) throws -> RunSummary {
         let plaq = try loadData(dataFolder, "plaquette"), poly = try loadData(dataFolder, "polyakov")
+        let rect = try loadData(dataFolder, "rectangle")
         let acc = try loadData(dataFolder, "accept"), dh = try loadData(dataFolder, "dH")
         let q = try loadData(dataFolder, "charge"), flow = try loadData(dataFolder, "flow_t2E")
         let draws = plaq.shape[0], chains = config.chains, m = q.shape[0]
         let v = ensemble.lattice.volume
         var s = RunSummary(
-            header: "SU(3) \(ensemble.lattice.description), β = \(config.beta), \(chains) chains × \(draws) trajectories, \(config.integrator.rawValue) \(config.steps) × ε = \(String(format: "%.5g", stepSize)); \(m) flow measurements to t = \(config.flowTime)",
+            header: "SU(3) \(ensemble.lattice.description), \(config.action.rawValue) action, β = \(config.beta), \(chains) chains × \(draws) trajectories, \(config.integrator.rawValue) \(config.steps) × ε = \(String(format: "%.5g", stepSize)); \(m) flow measurements to t = \(config.flowTime)",
             root: ["group": "SU3", "shape": config.shape, "beta": config.beta, "chains": chains, "trajectories_measured": draws,
                    "integrator": config.integrator.rawValue, "steps": config.steps, "step_size": stepSize, "action": config.action.rawValue,
                    "trajectory_length": stepSize * Double(config.steps), "flow_time": config.flowTime, "flow_step": config.flowStep,
                    "flow_measurements": m, "measure_every": config.measureEvery,
                    "force_evaluations_per_trajectory": config.integrator.forceEvaluations(steps: config.steps)])
         s.add("plaquette", plaq.values, draws: draws, chains: chains,
-              exact: config.beta <= 1 ? SU3Theory.strongCouplingPlaquette(config.beta) : nil)
+              exact: config.beta <= 1 && config.action == .wilson ? SU3Theory.strongCouplingPlaquette(config.beta) : nil)
+        s.add("rectangle", rect.values, draws: draws, chains: chains)
         let re = stride(from: 0, to: poly.values.count, by: 2).map { poly.values[$0] }
         let mod = stride(from: 0, to: poly.values.count, by: 2).map { hypot(poly.values[$0], poly.values[$0 + 1]) }
         s.add("polyakov_re", re, draws: draws, chains: chains)

@@ -14,6 +14,10 @@ public struct SU3Block: HMCBlock {
     @usableFromInline let volume: Int
     @usableFromInline let beta: Double
     @usableFromInline let shape: [Int]
+    /// Action weights (SU3Action.swift): c1 = 0 is the Wilson action and takes the plaquette-only paths.
+    @usableFromInline var c0: Double
+    @usableFromInline var c1: Double
+    @usableFromInline let measuresRectangle: Bool
     public let activeLanes: Int
 
     init(ensemble e: SU3Ensemble, block b: Int) {
@@ -27,6 +31,9 @@ public struct SU3Block: HMCBlock {
         volume = e.volume
         beta = e.beta
         shape = e.lattice.shape
+        c0 = e.action.c0
+        c1 = e.action.c1
+        measuresRectangle = e.measuresRectangle
         activeLanes = min(ChainLayout.lanes, e.chains - b * ChainLayout.lanes)
     }
 
@@ -48,10 +55,11 @@ public struct SU3Block: HMCBlock {
         return a
     }
 
-    /// ∂S/∂ω_a for link (μ, n): (β/6)·p_a(U A).
+    /// ∂S/∂ω_a for link (μ, n): (β/6)·p_a(U A), A = the plaquette staples (Wilson) or c0 A + c1 A_rect.
     @inlinable
     public func force(mu: Int, site n: Int) -> SU3Algebra {
-        let w = SU3.mul(u[mu * volume + n], staples(mu: mu, site: n))
+        let a = c1 == 0 ? staples(mu: mu, site: n) : improvedStaples(mu: mu, site: n)
+        let w = SU3.mul(u[mu * volume + n], a)
         return (beta / 6) * SU3Algebra(projecting: w)
     }
 
@@ -59,6 +67,15 @@ public struct SU3Block: HMCBlock {
     @inlinable
     public mutating func updateMomenta(_ epsilon: Double) {
         let c = -epsilon * beta / 6
+        if c1 != 0 {
+            for mu in 0..<4 {
+                for n in 0..<volume {
+                    let w = SU3.mul(u[mu * volume + n], improvedStaples(mu: mu, site: n))
+                    p[mu * volume + n].add(c, SU3Algebra(projecting: w))
+                }
+            }
+            return
+        }
         for mu in 0..<4 {
             for n in 0..<volume {
                 let w = SU3.mul(u[mu * volume + n], staples(mu: mu, site: n))
@@ -145,7 +162,8 @@ public struct SU3Block: HMCBlock {
         return (re * norm, im * norm)
     }
 
-    /// Action S = β Σ(1 − ⅓ Re Tr U_P); observables: plaquette, Re and Im of the Polyakov loop.
+    /// Action S = β Σ(1 − ⅓ Re Tr U_P) (Wilson) or β[c0 Σ_P(1 − ⅓ Re Tr U_P) + c1 Σ_R(1 − ⅓ Re Tr U_R)];
+    /// observables: plaquette, Re and Im of the Polyakov loop, and (if measured) the rectangle ⟨⅓ Re Tr U_R⟩.
     public mutating func measure(into observables: UnsafeMutablePointer<Lanes>) -> Lanes {
         let sum = plaquetteSum()
         let np = Double(6 * volume)
@@ -153,7 +171,12 @@ public struct SU3Block: HMCBlock {
         let (pr, pi) = polyakovLoop()
         observables[1] = pr
         observables[2] = pi
-        return beta * (Lanes(repeating: np) - sum / 3)
+        guard c1 != 0 || measuresRectangle else { return beta * (Lanes(repeating: np) - sum / 3) }
+        let rsum = rectangleSum()
+        let nr = Double(12 * volume)
+        if measuresRectangle { observables[3] = rsum / (3 * nr) }
+        if c1 == 0 { return beta * (Lanes(repeating: np) - sum / 3) }
+        return beta * (c0 * (Lanes(repeating: np) - sum / 3) + c1 * (Lanes(repeating: nr) - rsum / 3))
     }
 
     public mutating func uniform(lane: Int) -> Double { rng[lane].uniform() }

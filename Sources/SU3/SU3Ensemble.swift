@@ -2,7 +2,8 @@
 //
 // Conventions (REFERENCE §2):
 //   U_μ(n) ∈ SU(3), μ = 0…3 (μ = 3 is "time" for the Polyakov loop), site n = Σ x_μ·stride_μ, x_0 fastest.
-//   S = β Σ_P (1 − ⅓ Re Tr U_P), plaquette P = ⟨⅓ Re Tr U_P⟩ over the 6V plaquettes.
+//   S = β Σ_P (1 − ⅓ Re Tr U_P), plaquette P = ⟨⅓ Re Tr U_P⟩ over the 6V plaquettes (Wilson); the improved
+//   actions add c1 Σ_R (1 − ⅓ Re Tr U_R) over the 12V 1×2 rectangles with plaquette weight c0 = 1 − 8c1.
 //   Momenta P = Σ_a p_a T_a, p_a ~ N(0,1); H = S + ½Σ p_a²; MD: U̇ = P U, ṗ_a = −∂S/∂ω_a.
 //   A_μ(n): sum of the 6 staples, Re Tr(U_μ(n) A_μ(n)) = sum of the 6 plaquettes containing the link;
 //   ∂S/∂ω_a = −(β/3) Re Tr(T_a U A) = (β/6)·p_a(U A) with p_a the TA coordinates (SU3Algebra.init(projecting:)).
@@ -18,7 +19,11 @@ public final class SU3Ensemble: HMCEnsemble, @unchecked Sendable {
     public let blockCount: Int
     public let beta: Double
     public let seed: UInt64
-    public let observableNames = ["plaquette", "polyakov_re", "polyakov_im"]
+    public let action: SU3GaugeAction
+    /// Whether `measure` also reports the rectangle (observable 3).
+    public let measuresRectangle: Bool
+    /// plaquette, polyakov_re, polyakov_im, and rectangle when `measuresRectangle`.
+    public let observableNames: [String]
 
     let volume: Int
     let linksPerBlock: Int
@@ -38,8 +43,10 @@ public final class SU3Ensemble: HMCEnsemble, @unchecked Sendable {
             + 8 * links * MemoryLayout<Int32>.stride
     }
 
-    /// Creates `chains` cold (unit) configurations on a 4D lattice.
-    public init(lattice: Lattice, beta: Double, chains: Int, seed: UInt64) throws {
+    /// Creates `chains` cold (unit) configurations on a 4D lattice. `measureRectangle` (default: only for the
+    /// improved actions) adds ⅓ Re Tr R averaged over the 12V rectangles as observable 3.
+    public init(lattice: Lattice, beta: Double, chains: Int, seed: UInt64, action: SU3GaugeAction = .wilson,
+                measureRectangle: Bool? = nil) throws {
         guard lattice.dimensions == 4 else {
             throw ConfigurationError("SU(3) needs a 4-dimensional lattice such as 8x8x8x8; got \(lattice.description)")
         }
@@ -52,6 +59,9 @@ public final class SU3Ensemble: HMCEnsemble, @unchecked Sendable {
         self.beta = beta
         self.chains = chains
         self.seed = seed
+        self.action = action
+        measuresRectangle = measureRectangle ?? (action != .wilson)
+        observableNames = ["plaquette", "polyakov_re", "polyakov_im"] + (measuresRectangle ? ["rectangle"] : [])
         blockCount = ChainLayout.blocks(forChains: chains)
         volume = lattice.volume
         linksPerBlock = 4 * volume

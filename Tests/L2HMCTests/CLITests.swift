@@ -322,3 +322,11 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         #expect(!FileManager.default.fileExists(atPath: tmp.appendingPathComponent("bad2").path))
     }
 }
+
+@Suite struct L2HMCExampleProgramTests {
+    @Test func u1L2HMCExampleTrainsAndCompares() throws {
+        let r = try runTool([], tool: "u1-l2hmc-example")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("done") && r.stdout.contains("l2hmc") && r.stdout.contains("hmc"), "example output: \(r.stdout)")
+    }
+}

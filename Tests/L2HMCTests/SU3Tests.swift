@@ -30,7 +30,7 @@ func maxAbs(_ m: SU3) -> Double {
 
 func su3Actions(_ e: SU3Ensemble) -> [Double] {
     var out: [Double] = []
-    let obs = UnsafeMutablePointer<Lanes>.allocate(capacity: 3)
+    let obs = UnsafeMutablePointer<Lanes>.allocate(capacity: 4)
     defer { obs.deallocate() }
     for b in 0..<e.blockCount {
         var blk = e.block(b)
@@ -158,7 +158,7 @@ func su3Actions(_ e: SU3Ensemble) -> [Double] {
         blk.refreshMomenta()
         blk.saveLinks()
         let p0 = (0..<64).map { blk.momentum($0 / 16, $0 % 16) }
-        let obs = UnsafeMutablePointer<Lanes>.allocate(capacity: 3)
+        let obs = UnsafeMutablePointer<Lanes>.allocate(capacity: 4)
         defer { obs.deallocate() }
         let h0 = blk.kineticEnergy() + blk.measure(into: obs)
         var dH: [Double] = []
