@@ -21,7 +21,7 @@ public struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Chains (multiple of 8). [default: 64]") var chains: Int = 64
     @Option(name: .long, help: "Measured trajectories per sampler. [default: 1000]") var trajectories: Int = 1000
     @Option(name: .long, help: "HMC thermalisation trajectories before both samplers. [default: 200]") var thermalization: Int = 200
-    @Option(name: .long, help: "Pilot trajectories per HMC candidate. [default: 200]") var pilot: Int = 200
+    @Option(name: .long, help: "Pilot trajectories per HMC candidate (longer pilots rank candidates more reliably when τ_int is large). [default: 400]") var pilot: Int = 400
     @Option(name: .long, help: "Seed. [default: 1]") var seed: UInt64 = 1
     @Option(name: .long, help: "Threads. [default: all cores]") var threads: Int = RunConfiguration.defaultThreads
     @Option(name: .long, help: "Output folder. [default: <model's training folder>/compare-beta-<β>]") var out: String?
@@ -50,6 +50,8 @@ public struct CompareCommand: ParsableCommand {
         var costForcesError: Double
         var secondsPerTrajectory: Double
         var costSeconds: Double
+        /// The Γ-method window reached half the run: τ_int (and the cost) are lower bounds.
+        var tauIntIsLowerBound: Bool
     }
 
     public func run() throws {
@@ -86,7 +88,8 @@ public struct CompareCommand: ParsableCommand {
                 return (Result(sampler: name, settings: settings, forceEvaluations: f, acceptance: acc, tauInt: g.tauInt,
                                tauIntError: g.tauIntError, tunnelingRate: t.mean, tunnelingRateError: t.error,
                                costForces: 2 * g.tauInt * Double(f), costForcesError: 2 * g.tauIntError * Double(f),
-                               secondsPerTrajectory: sec, costSeconds: 2 * g.tauInt * sec / Double(chains)), q)
+                               secondsPerTrajectory: sec, costSeconds: 2 * g.tauInt * sec / Double(chains),
+                               tauIntIsLowerBound: g.window >= n / 2 - 1), q)
             }
             // L2HMC
             let e1 = try thermalised()
@@ -129,12 +132,15 @@ public struct CompareCommand: ParsableCommand {
             var md = ["| sampler | settings | acceptance | τ_int(Q) | tunneling/traj | forces/traj | cost (forces) | cost (s) |",
                       "|---|---|---|---|---|---|---|---|"]
             for r in [l2, hmc] {
-                md.append(String(format: "| %@ | %@ | %.3f | %.2f ± %.2f | %.4f ± %.4f | %d | %.0f ± %.0f | %.3g |", r.sampler, r.settings,
-                                 r.acceptance, r.tauInt, r.tauIntError, r.tunnelingRate, r.tunnelingRateError, r.forceEvaluations,
-                                 r.costForces, r.costForcesError, r.costSeconds))
+                let lb = r.tauIntIsLowerBound ? "≥ " : ""
+                md.append(String(format: "| %@ | %@ | %.3f | %@%.2f ± %.2f | %.4f ± %.4f | %d | %@%.0f ± %.0f | %@%.3g |", r.sampler, r.settings,
+                                 r.acceptance, lb, r.tauInt, r.tauIntError, r.tunnelingRate, r.tunnelingRateError, r.forceEvaluations,
+                                 lb, r.costForces, r.costForcesError, lb, r.costSeconds))
             }
             let table = "U(1) \(Lattice.format(shape)), β = \(b), \(chains) chains × \(trajectories) trajectories\n\n" + md.joined(separator: "\n")
                 + String(format: "\n\nHMC cost / L2HMC cost (force evaluations): %.2f\n", report.ratioCostForces)
+                + ([l2, hmc].contains { $0.tauIntIsLowerBound }
+                   ? "≥: the Γ-method window reached half the run, so τ_int is a lower bound; run more trajectories.\n" : "")
             try AtomicFile.write(Data(table.utf8), to: folder.appendingPathComponent("compare.md"))
             try AtomicFile.write(Data(CompareCommand.svg([l2, hmc], title: "U(1) \(Lattice.format(shape)), β = \(b)").utf8),
                                  to: folder.appendingPathComponent("cost.svg"))
