@@ -4,7 +4,8 @@
 // acceptance, dQ_sin, dQ_int, ε per layer, Σ log|J|, gradient norm, seconds), checkpoint.bin (every era:
 // chains' links and RNG states, step), model/ (the latest model: model.json + parameters.bin with the optimiser
 // state), models/era-<k>/ (the model after each era). Chains are thermalised with plain HMC (leapfrog, ε = 0.1,
-// τ = 1) for `thermalize` trajectories at the era's β before each era. --resume continues at the next era.
+// τ = 1) for `thermalize` trajectories at the era's β before each era. SIGINT/SIGTERM stop after the current
+// step with a checkpoint; --resume continues from it bit-identically.
 import ArgumentParser
 import Foundation
 import L2HMC
@@ -44,7 +45,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Worker threads; results are bit-identical for any value. [default: all cores]") var threads: String?
     @Option(name: .long, help: "Output folder. [default: runs/train/U1/<shape>/<timestamp>]") var out: String?
     @Option(name: .long, help: "YAML file of key: value settings.") var config: String?
-    @Option(name: .long, help: "Continue the training run in this folder at its next era.") var resume: String?
+    @Option(name: .long, help: "Continue the training run in this folder from its last checkpoint (bit-identical).") var resume: String?
     @Flag(name: .long, help: "Print nothing but errors.") var quiet: Bool = false
     @Argument(help: "Overrides key=value, e.g. lr=3e-4 aux_weight=0.5.") var overrides: [String] = []
 
@@ -187,13 +188,17 @@ final class U1Trainer {
         let sigintAfter = ProcessInfo.processInfo.environment["L2HMC_TEST_SIGINT_AFTER"].flatMap(Int.init)
         var stepsThisProcess = 0
         var last = ""
-        while state.era < config.eras {
-            let eraBeta = config.beta(atStep: state.era * config.stepsPerEra)
-            ensemble.beta = eraBeta
-            let hmc = HMCDriver(ensemble: ensemble, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10),
-                                threads: config.threads)
-            for _ in 0..<config.thermalize { _ = hmc.trajectory() }
-            for _ in 0..<config.stepsPerEra {
+        _ = stepsThisProcess
+        while state.step < config.totalSteps {
+            let era = state.step / config.stepsPerEra
+            if state.step % config.stepsPerEra == 0 {
+                // Thermalise with plain HMC at the era's β before the era (not when resuming in the middle of one).
+                ensemble.beta = config.beta(atStep: state.step)
+                let hmc = HMCDriver(ensemble: ensemble, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10),
+                                    threads: config.threads)
+                for _ in 0..<config.thermalize { _ = hmc.trajectory() }
+            }
+            while state.step < (era + 1) * config.stepsPerEra {
                 let beta = config.beta(atStep: state.step)
                 sampler.beta = beta
                 ensemble.beta = beta
@@ -204,7 +209,7 @@ final class U1Trainer {
                 let n = Double(config.chains)
                 let eps = sampler.model.stepSizes()
                 let entry: [String: JSONValue] = [
-                    "era": .int(state.era), "step": .int(state.step), "beta": .double(beta), "loss": .double(rec.loss),
+                    "era": .int(era), "step": .int(state.step), "beta": .double(beta), "loss": .double(rec.loss),
                     "accept": .double(rec.accepted.reduce(0, +) / n), "accept_prob": .double(rec.acceptanceProbability.reduce(0, +) / n),
                     "dQ_sin": .double(rec.dQsin.reduce(0, +) / n), "dQ_int": .double(rec.dQint.reduce(0, +) / n),
                     "sum_logdet": .double(rec.logdet.reduce(0, +) / n), "grad_norm": .double(rec.gradientNorm),
@@ -215,20 +220,22 @@ final class U1Trainer {
                 try log.append(entry)
                 state.logLines += 1
                 state.step += 1
+                stepsThisProcess += 1
                 last = String(format: "era %d/%d step %d/%d β %.3g loss %.4g acc %.3f dQ_sin %.3f dQ_int %.3f %.0f ms/step",
-                              state.era + 1, config.eras, state.step, config.totalSteps, beta, rec.loss,
+                              era + 1, config.eras, state.step, config.totalSteps, beta, rec.loss,
                               rec.accepted.reduce(0, +) / n, rec.dQsin.reduce(0, +) / n, rec.dQint.reduce(0, +) / n, seconds * 1e3)
                 if console.progressEnabled { console.progress(last) }
-                stepsThisProcess += 1
                 if let n = sigintAfter, stepsThisProcess == n { raise(SIGINT) }
-                if Interrupt.requested { interrupted = true }
+                if Interrupt.requested { interrupted = true; break }
             }
-            state.era += 1
-            // Checkpoint at the end of every era (and when interrupted, at the era's end).
+            state.era = state.step / config.stepsPerEra
+            // Checkpoint at the end of every era, and after the current step when interrupted.
             try log.flush()
             let optState = (opt as? Adam)?.state
-            try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
-                                 to: folder.appendingPathComponent("models/era-\(state.era)"))
+            if state.step % config.stepsPerEra == 0 {
+                try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
+                                     to: folder.appendingPathComponent("models/era-\(state.era)"))
+            }
             try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
                                  to: folder.appendingPathComponent("model"))
             var links: [Double] = []
