@@ -195,7 +195,9 @@ public final class U1L2HMCSampler: @unchecked Sendable {
         let dyn = try U1LeapfrogDynamics(model: model, beta: beta, chains: n)
         let tape = Tape()
         defer { tape.reset() }  // recorded VJPs hold Vars that hold the tape: break the cycle
-        let p = tape.bind(model.parameters)
+        // Without training, parameters are constants: no operation then records a VJP or keeps its inputs alive.
+        let p = train ? tape.bind(model.parameters)
+            : try BoundParameters(rebinding: model.parameters, vars: model.parameters.tensors.map { tape.constant($0) })
         let x0 = tape.constant(try Tensor(shape: dyn.shape, scalars: Array(x[lo..<hi])))
         let v0 = tape.constant(try Tensor(shape: dyn.shape, scalars: Array(v[lo..<hi])))
         let prop = try dyn.proposal(x: x0, v: v0, p)
