@@ -25,5 +25,23 @@ let package = Package(
             path: "Benchmarks/U1Kernels",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "SU3Kernels",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "L2HMC", package: "l2hmc"),
+            ],
+            path: "Benchmarks/SU3Kernels",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "LearningKernels",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "L2HMC", package: "l2hmc"),
+            ],
+            path: "Benchmarks/LearningKernels",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -53,7 +53,7 @@ public struct RunCommand: ParsableCommand {
     var checkpointEvery: String?
     @Option(name: .long, help: "Output folder. [default: runs/<group>/<shape>/beta-<β>/<timestamp>]")
     var out: String?
-    @Option(name: .long, help: "SU3 gauge action: wilson. [default: wilson]")
+    @Option(name: .long, help: "SU3 gauge action: wilson, symanzik (c1 = −1/12), iwasaki (c1 = −0.331) or dbw2 (c1 = −1.4088); the flow stays Wilson. [default: wilson]")
     var action: String?
     @Option(name: .customLong("flow-time"), help: "SU3: Wilson-flow time t/a² of the recorded clover charge (≥ 0). [default: 1.0]")
     var flowTime: String?
@@ -99,16 +99,7 @@ public struct RunCommand: ParsableCommand {
     /// Resolves the configuration (without the resume comparison).
     func resolve(base: RunConfiguration = RunConfiguration()) throws -> RunConfiguration {
         var c = base
-        if let path = config {
-            let url = URL(fileURLWithPath: path)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw ConfigurationError("config file '\(path)' does not exist or cannot be read")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw ConfigurationError("config file '\(path)' is not UTF-8 text")
-            }
-            try c.apply(yaml: text, source: path)
-        }
+        if let path = config { try c.apply(configFile: path) }
         for (k, v) in explicitSettings { try c.set(k, v) }
         try c.apply(overrides: overrides)
         c.applyGroupDefaults()

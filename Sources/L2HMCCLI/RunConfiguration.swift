@@ -6,7 +6,6 @@
 // written to the run folder as config.yaml and is what `--resume` compares against.
 import Foundation
 import L2HMC
-import Yams
 
 public enum GaugeGroupName: String, Codable, Sendable, CaseIterable {
     case U1
@@ -26,7 +25,7 @@ public enum StartKind: String, Codable, Sendable, CaseIterable {
     case hot, cold
 }
 
-public struct RunConfiguration: Codable, Sendable, Equatable {
+public struct RunConfiguration: Codable, Sendable, Equatable, KeyValueSettings {
     public var group: GaugeGroupName = .U1
     public var shape: [Int] = [16, 16]
     public var beta: Double = 4.0
@@ -198,45 +197,6 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         case "model": model = value.isEmpty || value == "null" ? nil : value
         default:
             throw ConfigurationError("unknown key '\(key)'; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
-        }
-    }
-
-    /// Applies trailing `key=value` overrides.
-    public mutating func apply(overrides: [String]) throws {
-        for o in overrides {
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
-                throw ConfigurationError("override '\(o)' is not of the form key=value; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
-            }
-            try set(String(o[..<eq]).trimmingCharacters(in: .whitespaces), String(o[o.index(after: eq)...]))
-        }
-    }
-
-    /// Applies the keys of a YAML mapping.
-    public mutating func apply(yaml text: String, source: String) throws {
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch {
-            throw ConfigurationError("config file \(source) is not valid YAML: \(error)")
-        }
-        guard let node else { return }
-        guard let map = node as? [String: Any] else {
-            throw ConfigurationError("config file \(source) must be a YAML mapping of key: value pairs; allowed keys: \(RunConfiguration.keys.joined(separator: ", "))")
-        }
-        for key in map.keys.sorted() {
-            let v = map[key]!
-            let text: String
-            switch v {
-            case is NSNull: text = "null"
-            case let s as String: text = s
-            case let b as Bool: text = b ? "true" : "false"
-            case let i as Int: text = String(i)
-            case let d as Double: text = "\(d)"
-            case let a as [Any]: text = a.map { "\($0)" }.joined(separator: "x") // shape: [16, 16]
-            default:
-                throw ConfigurationError("config file \(source): value of '\(key)' must be a scalar")
-            }
-            do { try set(key, text) } catch let e as ConfigurationError {
-                throw ConfigurationError("config file \(source): \(e.description)")
-            }
         }
     }
 

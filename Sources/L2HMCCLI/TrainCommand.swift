@@ -53,12 +53,7 @@ public struct TrainCommand: ParsableCommand {
 
     func resolve(base: TrainConfiguration = TrainConfiguration()) throws -> TrainConfiguration {
         var c = base
-        if let path = config {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw ConfigurationError("config file '\(path)' does not exist or cannot be read")
-            }
-            try c.apply(yaml: text, source: path)
-        }
+        if let path = config { try c.apply(configFile: path) }
         let flags: [(String, String?)] = [("group", group), ("shape", shape), ("beta_init", betaInit), ("beta_final", betaFinal),
             ("beta_schedule", betaSchedule), ("eras", eras), ("steps_per_era", stepsPerEra), ("chains", chains),
             ("leapfrog", leapfrog), ("hidden", hidden), ("activation", activation), ("x_update", xUpdate),

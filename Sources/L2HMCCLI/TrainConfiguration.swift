@@ -2,9 +2,8 @@
 // `l2hmc run`: defaults < --config FILE.yaml < flags < key=value overrides; unknown keys are errors).
 import Foundation
 import L2HMC
-import Yams
 
-public struct TrainConfiguration: Sendable, Equatable {
+public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     public var group: GaugeGroupName = .U1
     public var shape: [Int] = [8, 8]
     public var betaInit: Double = 2.0
@@ -127,36 +126,6 @@ public struct TrainConfiguration: Sendable, Equatable {
         case "out": out = value.isEmpty || value == "null" ? nil : value
         default:
             throw ConfigurationError("unknown key '\(key)'; allowed keys: \(TrainConfiguration.keys.joined(separator: ", "))")
-        }
-    }
-
-    public mutating func apply(overrides: [String]) throws {
-        for o in overrides {
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
-                throw ConfigurationError("override '\(o)' is not of the form key=value; allowed keys: \(TrainConfiguration.keys.joined(separator: ", "))")
-            }
-            try set(String(o[..<eq]).trimmingCharacters(in: .whitespaces), String(o[o.index(after: eq)...]))
-        }
-    }
-
-    public mutating func apply(yaml text: String, source: String) throws {
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch { throw ConfigurationError("config file \(source) is not valid YAML: \(error)") }
-        guard let node else { return }
-        guard let map = node as? [String: Any] else { throw ConfigurationError("config file \(source) must be a YAML mapping of key: value pairs") }
-        for key in map.keys.sorted() {
-            let v = map[key]!
-            let text: String
-            switch v {
-            case is NSNull: text = "null"
-            case let s as String: text = s
-            case let b as Bool: text = b ? "true" : "false"
-            case let i as Int: text = String(i)
-            case let d as Double: text = "\(d)"
-            case let a as [Any]: text = a.map { "\($0)" }.joined(separator: key == "shape" ? "x" : ",")
-            default: throw ConfigurationError("config file \(source): value of '\(key)' must be a scalar or a list")
-            }
-            do { try set(key, text) } catch let e as ConfigurationError { throw ConfigurationError("config file \(source): \(e.description)") }
         }
     }
 

@@ -67,17 +67,21 @@ public struct SU3Block: HMCBlock {
     @inlinable
     public mutating func updateMomenta(_ epsilon: Double) {
         let c = -epsilon * beta / 6
+        // Site-major order (all 4 links of a site, then the next site): the staples of the 4 links share most of
+        // their links, which stay in cache; a μ-major order streams the whole field 4 times (measured: Force 8⁴ 1.5× slower
+        // once the block's links exceed L2). Each link's force is computed independently: the order does not
+        // change any result.
         if c1 != 0 {
-            for mu in 0..<4 {
-                for n in 0..<volume {
+            for n in 0..<volume {
+                for mu in 0..<4 {
                     let w = SU3.mul(u[mu * volume + n], improvedStaples(mu: mu, site: n))
                     p[mu * volume + n].add(c, SU3Algebra(projecting: w))
                 }
             }
             return
         }
-        for mu in 0..<4 {
-            for n in 0..<volume {
+        for n in 0..<volume {
+            for mu in 0..<4 {
                 let w = SU3.mul(u[mu * volume + n], staples(mu: mu, site: n))
                 p[mu * volume + n].add(c, SU3Algebra(projecting: w))
             }
