@@ -14,7 +14,7 @@ public struct RunCommand: ParsableCommand {
         Output folder (default runs/<group>/<shape>/beta-<β>/<timestamp>/): config.yaml, meta.json, log.jsonl, \
         summary.json, checkpoint.bin and data/*.npy, float64 arrays of shape (trajectories, chains[, …]), valid at every \
         moment: U1 writes plaquette, charge (Q_int), charge_sin, accept, dH; SU3 writes plaquette, polyakov (…, 2), \
-        accept, dH and, every --measure-every trajectories, charge (flowed clover Q) and flow_t2E (…, flow steps). SIGINT/SIGTERM finish the current trajectory, checkpoint \
+        accept, dH and, every --measure-every trajectories, charge (flowed clover Q), flow_t2E and flow_Q (…, flow steps); flow_t.npy; rectangle.npy. With --model: logdet.npy. SIGINT/SIGTERM finish the current trajectory, checkpoint \
         and exit; --resume DIR continues bit-identically.
         """
     )

@@ -6,7 +6,8 @@
 // rectangle (trajectories, chains) = ⅓ Re Tr of the 1×2 rectangles averaged over the 12V of them.
 // Every `measure_every` measured trajectories: Wilson flow to t = flow_time (RK3, step flow_step) on a copy of
 // the links; charge = clover Q at t = flow_time (measurements, chains); flow_t2E = t²⟨E(t)⟩ at every flow step
-// including t = 0 (measurements, chains, flow steps + 1); flow_t.npy holds the flow times.
+// including t = 0 (measurements, chains, flow steps + 1); flow_Q = the clover Q at every flow step (same shape),
+// so Q is available at any requested flow time on the grid; flow_t.npy holds the flow times.
 // Summary: ⟨P⟩, ⟨R⟩ (with the strong-coupling series as reference for β ≤ 1), Polyakov loop, flowed ⟨Q²⟩, χ_Q,
 // τ_int, t0 (t²⟨E⟩ = 0.3, jackknife over chains) when reached, acceptance, ⟨e^{−ΔH}⟩.
 import Foundation
@@ -41,7 +42,8 @@ final class SU3Theory: RunTheory {
     }
     var periodicFiles: [DataFile] {
         [DataFile(name: "charge", trailingShape: [config.chains]),
-         DataFile(name: "flow_t2E", trailingShape: [config.chains, flowTimes.count])]
+         DataFile(name: "flow_t2E", trailingShape: [config.chains, flowTimes.count]),
+         DataFile(name: "flow_Q", trailingShape: [config.chains, flowTimes.count])]
     }
     var measureEvery: Int { config.measureEvery }
 
@@ -50,9 +52,11 @@ final class SU3Theory: RunTheory {
         let flowTime = config.flowTime, flowStep = config.flowStep
         var charge = [Double](repeating: 0, count: chains)
         var t2E = [Double](repeating: 0, count: chains * steps)
+        var qFlow = [Double](repeating: 0, count: chains * steps)
         charge.withUnsafeMutableBufferPointer { qb in
             t2E.withUnsafeMutableBufferPointer { eb in
-                nonisolated(unsafe) let q = qb.baseAddress!, e = eb.baseAddress!
+              qFlow.withUnsafeMutableBufferPointer { fb in
+                nonisolated(unsafe) let q = qb.baseAddress!, e = eb.baseAddress!, qf = fb.baseAddress!
                 let ens = ensemble
                 BlockParallel.forEach(blocks: ens.blockCount, threads: threads) { b in
                     let w = SU3FlowWorkspace(ensemble: ens)
@@ -60,12 +64,16 @@ final class SU3Theory: RunTheory {
                     for lane in 0..<min(8, chains - 8 * b) {
                         let c = 8 * b + lane
                         q[c] = history.last!.charge[lane]
-                        for (k, m) in history.enumerated() { e[c * steps + k] = m.t * m.t * m.energy[lane] }
+                        for (k, m) in history.enumerated() {
+                            e[c * steps + k] = m.t * m.t * m.energy[lane]
+                            qf[c * steps + k] = m.charge[lane]
+                        }
                     }
                 }
+              }
             }
         }
-        return [charge, t2E]
+        return [charge, t2E, qFlow]
     }
 
     func staticFiles() -> [(String, NpyArray)] {

@@ -136,13 +136,16 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         let full = tmp.appendingPathComponent("full"), cut = tmp.appendingPathComponent("cut")
         let r = try runTool(common + ["--out", full.path, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        let names = ["plaquette", "polyakov", "accept", "dH", "charge", "flow_t2E", "flow_t"]
+        let names = ["plaquette", "polyakov", "accept", "dH", "charge", "flow_t2E", "flow_Q", "flow_t"]
         var a: [String: NpyArray] = [:]
         for n in names { a[n] = try NpyArray.read(full.appendingPathComponent("data/\(n).npy")) }
         #expect(a["plaquette"]!.shape == [12, 10])
         #expect(a["polyakov"]!.shape == [12, 10, 2])
         #expect(a["charge"]!.shape == [4, 10])
         #expect(a["flow_t2E"]!.shape == [4, 10, 4])
+        #expect(a["flow_Q"]!.shape == [4, 10, 4])
+        // The last flow step's Q is the recorded charge.
+        for i in 0..<40 { #expect(a["flow_Q"]!.values[i * 4 + 3] == a["charge"]!.values[i]) }
         #expect(a["flow_t"]!.values == [0, 0.1, 0.2, 0.30000000000000004] || a["flow_t"]!.values.count == 4)
         #expect(a["flow_t2E"]!.values.enumerated().allSatisfy { $0.offset % 4 != 0 || $0.element == 0 }) // t = 0
         #expect(a["plaquette"]!.values.allSatisfy { $0 > 0 && $0 < 1 })
