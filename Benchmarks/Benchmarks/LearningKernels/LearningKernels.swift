@@ -32,6 +32,7 @@ let benchmarks: @Sendable () -> Void = {
             let layer = Dense(name: "d", inputs: w, outputs: w)
             try layer.initialize(into: &p, using: &rng)
             let x = try Tensor(shape: [2048, w], scalars: (0..<(2048 * w)).map { _ in Double(rng.next() % 1000) / 1000 - 0.5 })
+            benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 let tape = Tape()
                 let bound = tape.bind(p)
@@ -50,6 +51,7 @@ let benchmarks: @Sendable () -> Void = {
         let shape = U1Layout.linkShape(l0: 16, l1: 16, chains: 256)
         var rng = SplitMix64(seed: 2)
         let ps = (0..<xs.count).map { _ in Double(rng.next() % 1000) / 500 - 1 }
+        benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             let tape = Tape()
             let x0 = tape.variable(try Tensor(shape: shape, scalars: xs)), p0 = tape.variable(try Tensor(shape: shape, scalars: ps))
@@ -78,6 +80,8 @@ let benchmarks: @Sendable () -> Void = {
             Benchmark("L2HMCTrainStep \(label)") { benchmark in
                 let s = try make()
                 var opt: any Optimizer = Adam(schedule: .constant(1e-3))
+                _ = try s.step(train: opt)   // warm-up step outside the measurement
+                benchmark.startMeasurement()
                 for _ in benchmark.scaledIterations {
                     let (r, o) = try s.step(train: opt)
                     opt = o!
@@ -86,6 +90,8 @@ let benchmarks: @Sendable () -> Void = {
             }
             Benchmark("L2HMCEvalStep \(label)") { benchmark in
                 let s = try make()
+                _ = try s.step()
+                benchmark.startMeasurement()
                 for _ in benchmark.scaledIterations { blackHole(try s.step().0.accepted) }
             }
         }
