@@ -333,3 +333,21 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         #expect(r.stdout.contains("done") && r.stdout.contains("l2hmc") && r.stdout.contains("hmc"), "example output: \(r.stdout)")
     }
 }
+
+@Suite struct DocumentationTests {
+    /// The CLI reference article is generated from the argument parser and must match the built tool.
+    @Test func cliReferenceArticleIsUpToDate() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [root.appendingPathComponent("scripts/generate-cli-reference").path, "--check",
+                       "--tool", productsFolder().appendingPathComponent("l2hmc").path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = err
+        try p.run()
+        let out = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "Sources/L2HMC/L2HMC.docc/CommandLine.md is stale; run scripts/generate-cli-reference: \(out)")
+    }
+}
