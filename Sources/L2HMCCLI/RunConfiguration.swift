@@ -203,31 +203,18 @@ public struct RunConfiguration: Codable, Sendable, Equatable, KeyValueSettings {
     /// Cross-key checks.
     public func validate() throws {
         let lat = try lattice
-        switch group {
-        case .U1:
-            guard lat.dimensions == 2 else {
-                throw ConfigurationError("shape = \(lat.description): group U1 needs a 2-dimensional shape such as 16x16")
-            }
-            guard lat.shape.allSatisfy({ $0 >= 2 }) else {
-                throw ConfigurationError("shape = \(lat.description): every extent must be ≥ 2")
-            }
-            let need = U1Ensemble.memoryRequirement(lattice: lat, chains: chains)
-            let have = Int(ProcessInfo.processInfo.physicalMemory)
-            if need > have * 3 / 4 {
-                throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
-            }
-        case .SU3:
-            guard lat.dimensions == 4 else {
-                throw ConfigurationError("shape = \(lat.description): group SU3 needs a 4-dimensional shape such as 8x8x8x8")
-            }
-            guard lat.shape.allSatisfy({ $0 >= 2 }) else {
-                throw ConfigurationError("shape = \(lat.description): every extent must be ≥ 2")
-            }
-            let need = SU3Ensemble.memoryRequirement(lattice: lat, chains: chains)
-            let have = Int(ProcessInfo.processInfo.physicalMemory)
-            if need > have * 3 / 4 {
-                throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
-            }
+        let (dimensions, example, need) = group == .U1
+            ? (2, "16x16", U1Ensemble.memoryRequirement(lattice: lat, chains: chains))
+            : (4, "8x8x8x8", SU3Ensemble.memoryRequirement(lattice: lat, chains: chains))
+        guard lat.dimensions == dimensions else {
+            throw ConfigurationError("shape = \(lat.description): group \(group.rawValue) needs a \(dimensions)-dimensional shape such as \(example)")
+        }
+        guard lat.shape.allSatisfy({ $0 >= 2 }) else {
+            throw ConfigurationError("shape = \(lat.description): every extent must be ≥ 2")
+        }
+        let have = Int(ProcessInfo.processInfo.physicalMemory)
+        if need > have * 3 / 4 {
+            throw ConfigurationError("shape = \(lat.description) with chains = \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
         }
         if let bad = saveChains.first(where: { $0 >= chains }) {
             throw ConfigurationError("save_chains contains chain \(bad); allowed chains: 0…\(chains - 1)")

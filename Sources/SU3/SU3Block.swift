@@ -3,6 +3,27 @@
 import LatticeCore
 import HMC
 
+/// Staple sums on a raw link field [μ][n] with neighbour tables — shared by HMC (SU3Block) and the Wilson flow.
+public enum SU3Staples {
+    /// Σ over ν ≠ μ of U_ν(n+μ) U_μ(n+ν)† U_ν(n)† + U_ν(n+μ−ν)† U_μ(n−ν)† U_ν(n−ν).
+    @inlinable @inline(__always)
+    public static func plaquette(_ u: UnsafeMutablePointer<SU3>, fwd: UnsafeMutablePointer<Int32>, bwd: UnsafeMutablePointer<Int32>,
+                                 volume v: Int, mu: Int, site n: Int) -> SU3 {
+        var a = SU3.zero
+        let nPlusMu = Int(fwd[mu * v + n])
+        for nu in 0..<4 where nu != mu {
+            let nPlusNu = Int(fwd[nu * v + n])
+            let nMinusNu = Int(bwd[nu * v + n])
+            let nPlusMuMinusNu = Int(bwd[nu * v + nPlusMu])
+            // upper: U_ν(n+μ) U_μ(n+ν)† U_ν(n)†
+            a += SU3.mulAdj(SU3.mulAdj(u[nu * v + nPlusMu], u[mu * v + nPlusNu]), u[nu * v + n])
+            // lower: U_ν(n+μ−ν)† U_μ(n−ν)† U_ν(n−ν) = (U_μ(n−ν) U_ν(n+μ−ν))† U_ν(n−ν)
+            a += SU3.adjMul(SU3.mul(u[mu * v + nMinusNu], u[nu * v + nPlusMuMinusNu]), u[nu * v + nMinusNu])
+        }
+        return a
+    }
+}
+
 public struct SU3Block: HMCBlock {
     @usableFromInline let u: UnsafeMutablePointer<SU3>
     @usableFromInline let saved: UnsafeMutablePointer<SU3>
@@ -40,19 +61,7 @@ public struct SU3Block: HMCBlock {
     /// The sum of the 6 staples A_μ(n): Re Tr(U_μ(n) A_μ(n)) = sum of the plaquettes containing U_μ(n).
     @inlinable
     public func staples(mu: Int, site n: Int) -> SU3 {
-        let v = volume
-        var a = SU3.zero
-        let nPlusMu = Int(fwd[mu * v + n])
-        for nu in 0..<4 where nu != mu {
-            let nPlusNu = Int(fwd[nu * v + n])
-            let nMinusNu = Int(bwd[nu * v + n])
-            let nPlusMuMinusNu = Int(bwd[nu * v + nPlusMu])
-            // upper: U_ν(n+μ) U_μ(n+ν)† U_ν(n)†
-            a += SU3.mulAdj(SU3.mulAdj(u[nu * v + nPlusMu], u[mu * v + nPlusNu]), u[nu * v + n])
-            // lower: U_ν(n+μ−ν)† U_μ(n−ν)† U_ν(n−ν) = (U_μ(n−ν) U_ν(n+μ−ν))† U_ν(n−ν)
-            a += SU3.adjMul(SU3.mul(u[mu * v + nMinusNu], u[nu * v + nPlusMuMinusNu]), u[nu * v + nMinusNu])
-        }
-        return a
+        SU3Staples.plaquette(u, fwd: fwd, bwd: bwd, volume: volume, mu: mu, site: n)
     }
 
     /// ∂S/∂ω_a for link (μ, n): (β/6)·p_a(U A), A = the plaquette staples (Wilson) or c0 A + c1 A_rect.

@@ -58,17 +58,7 @@ public final class SU3FlowWorkspace: @unchecked Sendable {
 
     @inline(__always)
     func staples(mu: Int, site n: Int) -> SU3 {
-        let vol = volume
-        var a = SU3.zero
-        let nPlusMu = Int(fwd[mu * vol + n])
-        for nu in 0..<4 where nu != mu {
-            let nPlusNu = Int(fwd[nu * vol + n])
-            let nMinusNu = Int(bwd[nu * vol + n])
-            let nPlusMuMinusNu = Int(bwd[nu * vol + nPlusMu])
-            a += SU3.mulAdj(SU3.mulAdj(v[nu * vol + nPlusMu], v[mu * vol + nPlusNu]), v[nu * vol + n])
-            a += SU3.adjMul(SU3.mul(v[mu * vol + nMinusNu], v[nu * vol + nPlusMuMinusNu]), v[nu * vol + nMinusNu])
-        }
-        return a
+        SU3Staples.plaquette(v, fwd: fwd, bwd: bwd, volume: volume, mu: mu, site: n)
     }
 
     /// One RK3 step of size ε.
