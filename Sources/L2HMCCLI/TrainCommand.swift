@@ -33,6 +33,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Leapfrog layers N (a proposal is 2N layers: F⁻¹∘Flip∘F). [default: 4]") var leapfrog: String?
     @Option(name: .long, help: "Hidden widths, e.g. 16,16,16,16. [default: 16,16,16,16]") var hidden: String?
     @Option(name: .long, help: "relu, tanh, swish, softplus or sigmoid. [default: swish]") var activation: String?
+    @Flag(name: .customLong("shared-networks"), help: "One set of networks for all layers, with a one-hot layer encoding as input.") var sharedNetworks: Bool = false
     @Option(name: .customLong("x-update"), help: "linear or ncp (compact, exact inverse). [default: ncp]") var xUpdate: String?
     @Option(name: .customLong("step-size"), help: "Initial ε_x = ε_v of every layer (MD time units). [default: 0.1]") var stepSize: String?
     @Option(name: .long, help: "Adam learning rate. [default: 1e-3]") var lr: String?
@@ -60,6 +61,7 @@ public struct TrainCommand: ParsableCommand {
             ("step_size", stepSize), ("lr", lr), ("lr_schedule", lrSchedule), ("warmup", warmup), ("clip", clip),
             ("loss", loss), ("thermalize", thermalize), ("seed", seed), ("threads", threads), ("out", out)]
         for (k, v) in flags { if let v { try c.set(k, v) } }
+        if sharedNetworks { try c.set("shared_networks", "true") }
         try c.apply(overrides: overrides)
         try c.validate()
         return c
@@ -167,7 +169,8 @@ final class U1Trainer {
             ensemble.hotStart()
             model = try U1LeapfrogModel(config: U1ModelConfig(l0: lattice.shape[0], l1: lattice.shape[1], layers: config.leapfrog,
                                                               hidden: config.hidden, activation: config.activation, xUpdate: config.xUpdate,
-                                                              initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed))
+                                                              initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed,
+                                                              sharedNetworks: config.sharedNetworks))
             opt = makeOptimizer(nil)
             state = State(era: 0, step: 0, logLines: 0)
             log = try JSONLinesAppender(creating: folder.appendingPathComponent("train/log.jsonl"))

@@ -16,6 +16,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     public var leapfrog: Int = 4
     public var hidden: [Int] = [16, 16, 16, 16]
     public var activation: String = "swish"
+    public var sharedNetworks: Bool = false
     public var xUpdate: XUpdateKind = .ncp
     public var stepSize: Double = 0.1
     public var headGain: Double = 1e-3
@@ -36,7 +37,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     public init() {}
 
     public static let keys = ["group", "shape", "beta_init", "beta_final", "beta_schedule", "eras", "steps_per_era", "chains",
-                              "leapfrog", "hidden", "activation", "x_update", "step_size", "head_gain", "lr", "lr_schedule",
+                              "leapfrog", "hidden", "activation", "shared_networks", "x_update", "step_size", "head_gain", "lr", "lr_schedule",
                               "warmup", "clip", "loss", "charge_weight", "plaquette_weight", "aux_weight", "thermalize",
                               "unit_chains", "seed", "threads", "out"]
 
@@ -99,6 +100,12 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         case "activation":
             guard ["relu", "tanh", "swish", "softplus", "sigmoid"].contains(value) else { throw bad("allowed: relu, tanh, swish, softplus, sigmoid") }
             activation = value
+        case "shared_networks":
+            switch value.lowercased() {
+            case "true", "yes", "1": sharedNetworks = true
+            case "false", "no", "0": sharedNetworks = false
+            default: throw bad("need true or false")
+            }
         case "x_update":
             guard let k = XUpdateKind(rawValue: value.lowercased()) else { throw bad("allowed: linear, ncp") }
             xUpdate = k
@@ -146,7 +153,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         l.append("beta_init: \(betaInit)"); l.append("beta_final: \(betaFinal)"); l.append("beta_schedule: \(betaSchedule)")
         l.append("eras: \(eras)"); l.append("steps_per_era: \(stepsPerEra)"); l.append("chains: \(chains)")
         l.append("leapfrog: \(leapfrog)"); l.append("hidden: \(hidden.map(String.init).joined(separator: ","))")
-        l.append("activation: \(activation)"); l.append("x_update: \(xUpdate.rawValue)"); l.append("step_size: \(stepSize)")
+        l.append("activation: \(activation)"); l.append("shared_networks: \(sharedNetworks)"); l.append("x_update: \(xUpdate.rawValue)"); l.append("step_size: \(stepSize)")
         l.append("head_gain: \(headGain)"); l.append("lr: \(lr)"); l.append("lr_schedule: \(lrSchedule)"); l.append("warmup: \(warmup)")
         l.append("clip: \(clip)"); l.append("loss: \(loss.rawValue)"); l.append("charge_weight: \(chargeWeight)")
         l.append("plaquette_weight: \(plaquetteWeight)"); l.append("aux_weight: \(auxWeight)"); l.append("thermalize: \(thermalize)")

@@ -20,6 +20,7 @@
 //   steps. Accept with min(1, exp(H(ξ) − H(ξ') + Σ log|J|)), H = S + ½Σv².
 //   Networks: inputs [cos x, sin x] (masked to the frozen half for x-nets) and v (x-nets) or F (v-nets);
 //   hidden dense layers; heads s = e^{c_s} tanh(·), t linear, q = e^{c_q} tanh(·), all started near zero so that
+//   (with `sharedNetworks`, one set of networks serves every layer and reads a one-hot layer encoding;)
 //   an untrained sampler is close to plain HMC. No dropout or batch-norm (they would break exactness).
 import Foundation
 import Autodiff
@@ -43,12 +44,19 @@ public struct U1ModelConfig: Codable, Sendable, Equatable {
     public var initialStepSize: Double
     public var headGain: Double
     public var seed: UInt64
+    /// One set of networks for all layers, told the layer by a one-hot encoding appended to their input
+    /// (nil or false: separate networks per layer).
+    public var sharedNetworks: Bool?
 
     public init(l0: Int, l1: Int, layers: Int = 4, hidden: [Int] = [16, 16, 16, 16], activation: String = "swish",
-                xUpdate: XUpdateKind = .ncp, initialStepSize: Double = 0.1, headGain: Double = 1e-3, seed: UInt64 = 1) {
+                xUpdate: XUpdateKind = .ncp, initialStepSize: Double = 0.1, headGain: Double = 1e-3, seed: UInt64 = 1,
+                sharedNetworks: Bool = false) {
         self.l0 = l0; self.l1 = l1; self.layers = layers; self.hidden = hidden; self.activation = activation
         self.xUpdate = xUpdate; self.initialStepSize = initialStepSize; self.headGain = headGain; self.seed = seed
+        self.sharedNetworks = sharedNetworks
     }
+
+    public var shared: Bool { sharedNetworks ?? false }
 
     public var volume: Int { l0 * l1 }
     public var links: Int { 2 * volume }
@@ -125,7 +133,9 @@ public struct U1LeapfrogModel: Sendable {
         var p = ParameterSet()
         let act = try config.activationFunction()
         for k in 0..<config.layers {
-            for net in U1LeapfrogModel.networks(config, k, act) { try net.initialize(into: &p, using: &rng) }
+            if !config.shared || k == 0 {
+                for net in U1LeapfrogModel.networks(config, k, act) { try net.initialize(into: &p, using: &rng) }
+            }
             try p.insert("layer\(k).log_eps_x", Tensor([Foundation.log(config.initialStepSize)]))
             try p.insert("layer\(k).log_eps_v", Tensor([Foundation.log(config.initialStepSize)]))
         }
@@ -145,9 +155,11 @@ public struct U1LeapfrogModel: Sendable {
     }
 
     static func networks(_ c: U1ModelConfig, _ k: Int, _ act: Activation) -> [LeapfrogNet] {
-        let inputs = 3 * c.links  // [cos x, sin x] and v (or F)
+        // [cos x, sin x] and v (or F); shared networks also get the one-hot layer encoding.
+        let inputs = 3 * c.links + (c.shared ? c.layers : 0)
+        let prefix = c.shared ? "shared" : "layer\(k)"
         return ["v", "xa", "xb"].map {
-            LeapfrogNet(name: "layer\(k).\($0)", inputs: inputs, hidden: c.hidden, links: c.links, activation: act, gain: c.headGain)
+            LeapfrogNet(name: "\(prefix).\($0)", inputs: inputs, hidden: c.hidden, links: c.links, activation: act, gain: c.headGain)
         }
     }
 
@@ -203,15 +215,23 @@ public struct U1LeapfrogDynamics {
         try p("layer\(k).log_eps_\(which)").exp()
     }
 
-    func heads(_ net: LeapfrogNet, _ features: [Var], _ p: BoundParameters) throws -> (Var, Var, Var) {
-        let input = try concatenate(features.map { try rows($0) }, axis: 1)
+    func heads(_ net: LeapfrogNet, layer k: Int, _ features: [Var], _ p: BoundParameters) throws -> (Var, Var, Var) {
+        var columns = try features.map { try rows($0) }
+        if model.config.shared {
+            // One-hot layer encoding, the same for every chain.
+            let n = model.config.layers
+            var enc = [Double](repeating: 0, count: chains * n)
+            for c in 0..<chains { enc[c * n + k] = 1 }
+            columns.append(features[0].tape.constant(try Tensor(shape: [chains, n], scalars: enc)))
+        }
+        let input = try concatenate(columns, axis: 1)
         let (s, t, q) = try net(input, p)
         return (try s.laneBlocked(shape), try t.laneBlocked(shape), try q.laneBlocked(shape))
     }
 
     /// v half-step of layer k (forward or inverse). Returns (v', log|J| per chain).
     public func vUpdate(_ k: Int, x: Var, v: Var, force: Var, _ p: BoundParameters, inverse: Bool) throws -> (Var, Var) {
-        let (s, t, q) = try heads(nets[k][0], [try x.cos(), try x.sin(), force], p)
+        let (s, t, q) = try heads(nets[k][0], layer: k, [try x.cos(), try x.sin(), force], p)
         let e = try eps(p, k, "v")
         let half = try e * 0.5
         let shift = try half * (force * (e * q).exp() + t)
@@ -229,7 +249,7 @@ public struct U1LeapfrogDynamics {
         let frozenMask = half == 0 ? maskTensors[k] : antiMaskTensors[k]
         let movingMask = half == 0 ? antiMaskTensors[k] : maskTensors[k]
         let xf = try x.masked(by: frozenMask)
-        let (s, t, q) = try heads(nets[k][half == 0 ? 1 : 2], [try x.cos().masked(by: frozenMask), try x.sin().masked(by: frozenMask), v], p)
+        let (s, t, q) = try heads(nets[k][half == 0 ? 1 : 2], layer: k, [try x.cos().masked(by: frozenMask), try x.sin().masked(by: frozenMask), v], p)
         let e = try eps(p, k, "x")
         let es = try e * s
         let translation = try e * (v * (e * q).exp() + t)

@@ -8,9 +8,11 @@ import Testing
 /// Wrapped difference of two angles (the NCP update is exact modulo 2π).
 func angleDistance(_ a: Double, _ b: Double) -> Double { abs(wrapAngle(a - b)) }
 
-func randomModel(l: Int, layers: Int = 2, xUpdate: XUpdateKind, gain: Double = 0.5, seed: UInt64 = 3) throws -> U1LeapfrogModel {
+func randomModel(l: Int, layers: Int = 2, xUpdate: XUpdateKind, gain: Double = 0.5, seed: UInt64 = 3,
+                 shared: Bool = false) throws -> U1LeapfrogModel {
     try U1LeapfrogModel(config: U1ModelConfig(l0: l, l1: l, layers: layers, hidden: [8, 8], activation: "tanh",
-                                              xUpdate: xUpdate, initialStepSize: 0.3, headGain: gain, seed: seed))
+                                              xUpdate: xUpdate, initialStepSize: 0.3, headGain: gain, seed: seed,
+                                              sharedNetworks: shared))
 }
 
 func randomField(_ n: Int, seed: UInt64, scale: Double) -> [Double] {
@@ -19,9 +21,9 @@ func randomField(_ n: Int, seed: UInt64, scale: Double) -> [Double] {
 }
 
 @Suite struct L2HMCU1InverseTests {
-    @Test(arguments: XUpdateKind.allCases)
-    func everySubUpdateLayerAndTrajectoryInvertsExactly(kind: XUpdateKind) throws {
-        let model = try randomModel(l: 4, xUpdate: kind)
+    @Test(arguments: [(XUpdateKind.linear, false), (.ncp, false), (.ncp, true)])
+    func everySubUpdateLayerAndTrajectoryInvertsExactly(kind: XUpdateKind, shared: Bool) throws {
+        let model = try randomModel(l: 4, xUpdate: kind, shared: shared)
         let dyn = try U1LeapfrogDynamics(model: model, beta: 2.0, chains: 8)
         let n = 8 * model.config.links
         let tape = Tape()
@@ -61,9 +63,9 @@ func randomField(_ n: Int, seed: UInt64, scale: Double) -> [Double] {
     }
 
     /// log|det ∂ξ'/∂ξ| of the whole forward map against a central-difference Jacobian (4V × 4V, one chain).
-    @Test(arguments: [(2, XUpdateKind.ncp), (4, XUpdateKind.ncp), (4, XUpdateKind.linear)])
-    func logDetMatchesNumericalJacobian(l: Int, kind: XUpdateKind) throws {
-        let model = try randomModel(l: l, xUpdate: kind, seed: 7)
+    @Test(arguments: [(2, XUpdateKind.ncp, false), (4, XUpdateKind.ncp, false), (4, XUpdateKind.linear, false), (4, .ncp, true)])
+    func logDetMatchesNumericalJacobian(l: Int, kind: XUpdateKind, shared: Bool) throws {
+        let model = try randomModel(l: l, xUpdate: kind, seed: 7, shared: shared)
         let dyn = try U1LeapfrogDynamics(model: model, beta: 1.5, chains: 8)
         let links = model.config.links
         let shape = [1, 2, l, l, 8]
@@ -168,6 +170,26 @@ func randomField(_ n: Int, seed: UInt64, scale: Double) -> [Double] {
             }
         }
         #expect(checked == 15)
+    }
+
+    @Test func sharedNetworksHaveOneParameterSetAndALayerEncoding() throws {
+        let separate = try randomModel(l: 4, layers: 3, xUpdate: .ncp)
+        let shared = try randomModel(l: 4, layers: 3, xUpdate: .ncp, shared: true)
+        #expect(shared.parameters.names.filter { $0.hasPrefix("shared.") }.count > 0)
+        #expect(!shared.parameters.names.contains { $0.hasPrefix("layer1.v") })
+        #expect(shared.parameters.names.contains("layer2.log_eps_x"))
+        #expect(shared.parameters.scalarCount < separate.parameters.scalarCount)
+        // The encoding makes the layers differ: the same state gives different v updates in layers 0 and 1.
+        let dyn = try U1LeapfrogDynamics(model: shared, beta: 1, chains: 8)
+        let tape = Tape()
+        let p = tape.bind(shared.parameters)
+        let x = tape.constant(try Tensor(shape: [1, 2, 4, 4, 8], scalars: randomField(256, seed: 1, scale: 1)))
+        let v = tape.constant(try Tensor(shape: [1, 2, 4, 4, 8], scalars: randomField(256, seed: 2, scale: 1)))
+        let f = try x.u1Force(beta: 1)
+        let a = try dyn.vUpdate(0, x: x, v: v, force: f, p, inverse: false).0.scalars
+        let b = try dyn.vUpdate(1, x: x, v: v, force: f, p, inverse: false).0.scalars
+        #expect(a != b)
+        tape.reset()
     }
 
     func train(threads: Int, steps: Int, lr: Double) throws -> (before: Double, after: Double, ParameterSet, [Double]) {
