@@ -150,9 +150,9 @@ extension Var {
         }
     }
 
-    public func exp() throws -> Var { try unary("exp", mapScalars(scalars) { Foundation_exp($0) }) { _, y in y } }
+    public func exp() throws -> Var { try unary("exp", mapLanes(scalars, simdExp)) { _, y in y } }
     public func log() throws -> Var { try unary("log", mapScalars(scalars) { Foundation_log($0) }) { x, _ in 1 / x } }
-    public func tanh() throws -> Var { try unary("tanh", mapScalars(scalars) { Foundation_tanh($0) }) { _, y in 1 - y * y } }
+    public func tanh() throws -> Var { try unary("tanh", mapLanes(scalars, simdTanh)) { _, y in 1 - y * y } }
     public func sin() throws -> Var {
         let x = value
         return try tape.checked("sin", self) {
@@ -173,9 +173,11 @@ extension Var {
             }
         }
     }
-    public func tan() throws -> Var { try unary("tan", mapScalars(scalars) { Foundation_tan($0) }) { _, y in 1 + y * y } }
+    public func tan() throws -> Var {
+        try unary("tan", mapLanes(scalars) { x in let (s, c) = simdSinCos(x); return s / c }) { _, y in 1 + y * y }
+    }
     public func atan() throws -> Var { try unary("atan", mapScalars(scalars) { Foundation_atan($0) }) { x, _ in 1 / (1 + x * x) } }
-    public func sigmoid() throws -> Var { try unary("sigmoid", mapScalars(scalars, sigmoidScalar)) { _, y in y * (1 - y) } }
+    public func sigmoid() throws -> Var { try unary("sigmoid", mapLanes(scalars, simdSigmoid)) { _, y in y * (1 - y) } }
     public func softplus() throws -> Var {
         try unary("softplus", mapScalars(scalars) { max($0, 0) + Foundation_log1p(Foundation_exp(-abs($0))) }) { x, _ in sigmoidScalar(x) }
     }
@@ -184,7 +186,7 @@ extension Var {
         try unary("leakyRelu", mapScalars(scalars) { $0 > 0 ? $0 : alpha * $0 }) { x, _ in x > 0 ? 1 : alpha }
     }
     public func swish() throws -> Var {
-        try unary("swish", mapScalars(scalars) { $0 * sigmoidScalar($0) }) { x, _ in
+        try unary("swish", mapLanes(scalars) { $0 * simdSigmoid($0) }) { x, _ in
             let s = sigmoidScalar(x)
             return s + x * s * (1 - s)
         }

@@ -258,3 +258,47 @@ import Testing
         #expect(wrapAngle(.nan).isNaN)
     }
 }
+
+@Suite struct SIMDExpTests {
+    @Test func expMatchesFoundationToAFewUlp() {
+        var worst = 0.0
+        var r = ChainRNG(seed: 17, chain: 0)
+        for _ in 0..<20_000 {
+            var x = SIMD8<Double>()
+            for l in 0..<8 { x[l] = (r.uniform() - 0.5) * 1400 }   // [−700, 700]
+            let y = simdExp(x)
+            for l in 0..<8 {
+                let e = Foundation.exp(x[l])
+                worst = max(worst, abs(y[l] - e) / e)
+            }
+        }
+        #expect(worst < 5e-16, "max relative error \(worst)")
+        let special = simdExp(SIMD8(0, 1, -1, 1e-300, 710, -746, .nan, -745))
+        #expect(special[0] == 1 && abs(special[1] - Foundation.exp(1)) < 3e-16 && abs(special[2] - Foundation.exp(-1)) < 1e-16)
+        #expect(special[3] == 1 && special[4] == .infinity && special[5] == 0 && special[6].isNaN)
+        #expect(special[7] > 0 && abs(special[7] - Foundation.exp(-745)) <= 5e-324)
+    }
+}
+
+@Suite struct SIMDTanhTests {
+    @Test func tanhAndSigmoidMatchFoundation() {
+        var worst = 0.0, worstSig = 0.0
+        var r = ChainRNG(seed: 18, chain: 0)
+        for k in 0..<20_000 {
+            var x = SIMD8<Double>()
+            let scale = [1e-6, 0.05, 1, 8, 40][k % 5]
+            for l in 0..<8 { x[l] = (r.uniform() - 0.5) * 2 * scale }
+            let y = simdTanh(x), s = simdSigmoid(x)
+            for l in 0..<8 {
+                let e = Foundation.tanh(x[l])
+                worst = max(worst, abs(y[l] - e) / max(abs(e), 1e-300))
+                let es = 1 / (1 + Foundation.exp(-x[l]))
+                worstSig = max(worstSig, abs(s[l] - es) / es)
+            }
+        }
+        #expect(worst < 2e-15, "tanh max relative error \(worst)")
+        #expect(worstSig < 1e-15, "sigmoid max relative error \(worstSig)")
+        let special = simdTanh(SIMD8(0, -0.0, 1000, -1000, .nan, 0.0625, -0.0625, 20))
+        #expect(special[0] == 0 && special[2] == 1 && special[3] == -1 && special[4].isNaN && special[7] == 1)
+    }
+}
