@@ -173,6 +173,40 @@ struct NERSCHeader {
         return NERSCHeader(entries: entries, dataOffset: dataOffset)
     }
 
+    /// Warnings for BOUNDARY_1…d entries that are not PERIODIC.
+    func boundaryWarnings(dimensions d: Int) -> [String] {
+        (1 ... d).compactMap { k in
+            guard let bc = self["BOUNDARY_\(k)"], bc.uppercased() != "PERIODIC" else { return nil }
+            return "BOUNDARY_\(k) = \(bc): the plaquette is recomputed with periodic boundaries"
+        }
+    }
+
+    /// The data after the header, which must be exactly `expectedBytes` long (truncated or too long is an error).
+    /// `kind` names the format in messages ("NERSC", "U(1)"); `what` describes the expected layout and `declared`
+    /// what the header declares (e.g. "DIMENSION_1..4 = 8x8x8x8 with 4D_SU3_GAUGE at 64-bit").
+    func dataRegion(_ b: UnsafeRawBufferPointer, expectedBytes: Int, kind: String, what: String, declared: String,
+                    path: String) throws -> UnsafeRawBufferPointer {
+        let available = b.count - dataOffset
+        guard available >= expectedBytes else {
+            throw LatticeIOError(.truncated, path: path,
+                "truncated \(kind) file: \(what) needs \(expectedBytes) data bytes after the \(dataOffset)-byte header (\(dataOffset + expectedBytes) in all), the file has \(available) (\(b.count) in all)")
+        }
+        guard available == expectedBytes else {
+            throw LatticeIOError(.shapeMismatch, path: path,
+                "\(kind) file has \(available) data bytes after the header but \(declared) needs exactly \(expectedBytes): wrong dimensions or FLOATING_POINT in the header, or trailing garbage")
+        }
+        return UnsafeRawBufferPointer(rebasing: b[dataOffset ..< dataOffset + expectedBytes])
+    }
+
+    /// The header's CHECKSUM as a 32-bit number.
+    func statedChecksum(path: String) throws -> UInt32 {
+        let text = try required("CHECKSUM", path: path)
+        guard let stated = GaugeBinary.parseHex(text) else {
+            throw LatticeIOError(.badHeader, path: path, "header CHECKSUM = '\(text)' is not a 32-bit hexadecimal number")
+        }
+        return stated
+    }
+
     func required(_ key: String, path: String) throws -> String {
         guard let v = self[key] else {
             throw LatticeIOError(.badHeader, path: path, "header has no \(key) line")

@@ -132,32 +132,17 @@ public enum NERSCFile {
         var (precision, order, ambiguous) = try NERSCHeader.floatingPoint(fpText, path: path)
         let shape = try header.dimensions(4, path: path)
         if let v = header["HDR_VERSION"], Double(v) != 1.0 { warnings.append("HDR_VERSION = \(v), expected 1.0; read as 1.0") }
-        for k in 1 ... 4 {
-            if let bc = header["BOUNDARY_\(k)"], bc.uppercased() != "PERIODIC" {
-                warnings.append("BOUNDARY_\(k) = \(bc): the plaquette is recomputed with periodic boundaries")
-            }
-        }
+        warnings += header.boundaryWarnings(dimensions: 4)
         let linkCount = try GaugeConfiguration.linkValueCount(group: .su3, shape: shape, context: path) / 18
         let count = linkCount * storage.valuesPerLink
         let expectedBytes = count * precision.bytes
-        let available = b.count - header.dataOffset
-        guard available >= expectedBytes else {
-            throw LatticeIOError(.truncated, path: path,
-                "truncated NERSC file: \(datatype) \(GaugeConfiguration.shapeText(shape)) at \(precision.rawValue)-bit needs \(expectedBytes) data bytes after the \(header.dataOffset)-byte header (\(header.dataOffset + expectedBytes) in all), the file has \(available) (\(b.count) in all)")
-        }
-        guard available == expectedBytes else {
-            throw LatticeIOError(.shapeMismatch, path: path,
-                "NERSC file has \(available) data bytes after the header but DIMENSION_1..4 = \(GaugeConfiguration.shapeText(shape)) with \(datatype) at \(precision.rawValue)-bit needs exactly \(expectedBytes): wrong dimensions or FLOATING_POINT in the header, or trailing garbage")
-        }
-        let raw = UnsafeRawBufferPointer(rebasing: b[header.dataOffset ..< header.dataOffset + expectedBytes])
+        let raw = try header.dataRegion(b, expectedBytes: expectedBytes, kind: "NERSC", what: "\(datatype) \(GaugeConfiguration.shapeText(shape)) at \(precision.rawValue)-bit",
+                                        declared: "DIMENSION_1..4 = \(GaugeConfiguration.shapeText(shape)) with \(datatype) at \(precision.rawValue)-bit", path: path)
         var (values, sum) = GaugeBinary.decode(raw, count: count, precision: precision, order: order)
 
         var info: [String: String] = [:]
         for e in header.entries { info["header." + e.key] = e.value }
-        let checksumText = try header.required("CHECKSUM", path: path)
-        guard let stated = GaugeBinary.parseHex(checksumText) else {
-            throw LatticeIOError(.badHeader, path: path, "header CHECKSUM = '\(checksumText)' is not a 32-bit hexadecimal number")
-        }
+        let stated = try header.statedChecksum(path: path)
         if sum != stated, ambiguous {
             let alt = GaugeBinary.decode(raw, count: count, precision: precision, order: .little)
             if alt.nerscSum == stated {

@@ -124,31 +124,16 @@ public enum U1ConfigFile {
             throw LatticeIOError(.badHeader, path: path, "DATATYPE = \(datatype) but the header has a DIMENSION_\(d + 1) line")
         }
         if let v = header["HDR_VERSION"], Double(v) != 1.0 { warnings.append("HDR_VERSION = \(v), expected 1.0; read as 1.0") }
-        for k in 1 ... d {
-            if let bc = header["BOUNDARY_\(k)"], bc.uppercased() != "PERIODIC" {
-                warnings.append("BOUNDARY_\(k) = \(bc): the plaquette is recomputed with periodic boundaries")
-            }
-        }
+        warnings += header.boundaryWarnings(dimensions: d)
         let count = try GaugeConfiguration.linkValueCount(group: .u1, shape: shape, context: path)
         let expectedBytes = count * precision.bytes
-        let available = b.count - header.dataOffset
-        guard available >= expectedBytes else {
-            throw LatticeIOError(.truncated, path: path,
-                "truncated U(1) file: \(datatype) \(GaugeConfiguration.shapeText(shape)) at \(precision.rawValue)-bit needs \(expectedBytes) data bytes after the \(header.dataOffset)-byte header (\(header.dataOffset + expectedBytes) in all), the file has \(available) (\(b.count) in all)")
-        }
-        guard available == expectedBytes else {
-            throw LatticeIOError(.shapeMismatch, path: path,
-                "U(1) file has \(available) data bytes after the header but DIMENSION_1..\(d) = \(GaugeConfiguration.shapeText(shape)) at \(precision.rawValue)-bit needs exactly \(expectedBytes): wrong dimensions or FLOATING_POINT in the header, or trailing garbage")
-        }
-        let raw = UnsafeRawBufferPointer(rebasing: b[header.dataOffset ..< header.dataOffset + expectedBytes])
+        let raw = try header.dataRegion(b, expectedBytes: expectedBytes, kind: "U(1)", what: "\(datatype) \(GaugeConfiguration.shapeText(shape)) at \(precision.rawValue)-bit",
+                                        declared: "DIMENSION_1..\(d) = \(GaugeConfiguration.shapeText(shape)) at \(precision.rawValue)-bit", path: path)
         let (values, sum) = GaugeBinary.decode(raw, count: count, precision: precision, order: order)
 
         var info: [String: String] = [:]
         for e in header.entries { info["header." + e.key] = e.value }
-        let checksumText = try header.required("CHECKSUM", path: path)
-        guard let stated = GaugeBinary.parseHex(checksumText) else {
-            throw LatticeIOError(.badHeader, path: path, "header CHECKSUM = '\(checksumText)' is not a 32-bit hexadecimal number")
-        }
+        let stated = try header.statedChecksum(path: path)
         info["checksum_header"] = GaugeBinary.hex(stated)
         info["checksum_computed"] = GaugeBinary.hex(sum)
         if sum != stated {
