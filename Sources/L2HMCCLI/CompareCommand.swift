@@ -56,7 +56,7 @@ public struct CompareCommand: ParsableCommand {
 
     public func run() throws {
         let console = Console(quiet: quiet)
-        do {
+        try console.reportingErrors {
             let loaded = try ModelFolder.load(model)
             let b = beta ?? loaded.description.beta
             let shape = [loaded.model.config.l0, loaded.model.config.l1]
@@ -145,12 +145,6 @@ public struct CompareCommand: ParsableCommand {
             try AtomicFile.write(Data(CompareCommand.svg([l2, hmc], title: "U(1) \(Lattice.format(shape)), β = \(b)").utf8),
                                  to: folder.appendingPathComponent("cost.svg"))
             console.info(table + "output: \(folder.path)")
-        } catch let e as ConfigurationError {
-            console.error("error: \(e.description)")
-            throw ExitCode(2)
-        } catch let e as LatticeIOError {
-            console.error("error: \(e.description)")
-            throw ExitCode(1)
         }
     }
 

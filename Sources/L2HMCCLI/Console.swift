@@ -1,5 +1,7 @@
 // Console.swift — the only place that prints: results on stdout, progress and errors on stderr.
+import ArgumentParser
 import Foundation
+import L2HMC
 
 final class Console: @unchecked Sendable {
     let quiet: Bool
@@ -29,6 +31,23 @@ final class Console: @unchecked Sendable {
         lastProgress = now
         FileHandle.standardError.write(("\r\u{1B}[K" + s).data(using: .utf8)!)
         progressShown = true
+    }
+
+    /// Runs a command body, turning the errors a user can cause into one `error: …` line on stderr and an exit code:
+    /// 2 for invalid configuration (ConfigurationError), 1 for files and numerics (LatticeIOError, AutodiffError).
+    func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let e as ConfigurationError {
+            error("error: \(e.description)")
+            throw ExitCode(2)
+        } catch let e as LatticeIOError {
+            error("error: \(e.description)")
+            throw ExitCode(1)
+        } catch let e as AutodiffError {
+            error("error: \(e.description)")
+            throw ExitCode(1)
+        }
     }
 
     func clearProgress() {

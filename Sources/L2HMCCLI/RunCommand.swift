@@ -109,7 +109,7 @@ public struct RunCommand: ParsableCommand {
 
     public func run() throws {
         let console = Console(quiet: quiet)
-        do {
+        try console.reportingErrors {
             let outcome = try RunCommand.execute(self, console: console)
             if json {
                 console.out(outcome.summaryJSON)
@@ -120,12 +120,6 @@ public struct RunCommand: ParsableCommand {
                 console.error("interrupted: \(outcome.message); resume with: l2hmc run --resume \(outcome.folder.path)")
                 throw ExitCode(130)
             }
-        } catch let e as ConfigurationError {
-            console.error("error: \(e.description)")
-            throw ExitCode(2)
-        } catch let e as LatticeIOError {
-            console.error("error: \(e.description)")
-            throw ExitCode(1)
         }
     }
 

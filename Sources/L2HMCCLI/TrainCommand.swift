@@ -69,7 +69,7 @@ public struct TrainCommand: ParsableCommand {
 
     public func run() throws {
         let console = Console(quiet: quiet)
-        do {
+        try console.reportingErrors {
             var cfg: TrainConfiguration
             let folder: URL
             var resuming = false
@@ -105,15 +105,6 @@ public struct TrainCommand: ParsableCommand {
                 console.error("interrupted; resume with: l2hmc train --resume \(folder.path)")
                 throw ExitCode(130)
             }
-        } catch let e as ConfigurationError {
-            console.error("error: \(e.description)")
-            throw ExitCode(2)
-        } catch let e as LatticeIOError {
-            console.error("error: \(e.description)")
-            throw ExitCode(1)
-        } catch let e as AutodiffError {
-            console.error("error: \(e.description)")
-            throw ExitCode(1)
         }
     }
 }
