@@ -4,7 +4,7 @@
 //
 // Module graph (one-way):
 //   LatticeCore ← HMC (generic driver) ← U1 (conforms to the HMC protocols)
-//   LatticeCore ← HMC ← SU3;  U1 ← Autodiff (CBLAS: reverse mode, dense layers, optimisers)
+//   LatticeCore ← HMC ← SU3;  U1, SU3 ← Autodiff (CBLAS: reverse mode, dense layers, optimisers)
 //   Autodiff ← LearnedHMC (leapfrog layers, L2HMC sampler and training)
 //   Analysis (CFFTW)      LatticeIO (Foundation only)
 //   L2HMC (umbrella, re-exports the above) ← L2HMCCLI (commands, config) ← l2hmc (executable)
@@ -40,8 +40,8 @@ let package = Package(
         .target(name: "SU3", dependencies: ["LatticeCore", "HMC"]),
         .target(name: "Analysis", dependencies: ["CFFTW"]),
         .target(name: "LatticeIO"),
-        .target(name: "Autodiff", dependencies: ["LatticeCore", "U1", "CBLAS"]),
-        .target(name: "LearnedHMC", dependencies: ["LatticeCore", "HMC", "U1", "Autodiff"]),
+        .target(name: "Autodiff", dependencies: ["LatticeCore", "U1", "SU3", "CBLAS"]),
+        .target(name: "LearnedHMC", dependencies: ["LatticeCore", "HMC", "U1", "SU3", "Autodiff"]),
         .target(name: "L2HMC", dependencies: ["LatticeCore", "U1", "SU3", "HMC", "Analysis", "LatticeIO", "Autodiff", "LearnedHMC"]),
         .target(name: "L2HMCCLI", dependencies: [
             "L2HMC",
