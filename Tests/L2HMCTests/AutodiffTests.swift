@@ -12,7 +12,7 @@ import Darwin
 
 // MARK: - Finite-difference harness
 
-fileprivate func randomTensor(_ shape: [Int], _ rng: inout SplitMix64, in range: ClosedRange<Double> = -1 ... 1,
+func randomTensor(_ shape: [Int], _ rng: inout SplitMix64, in range: ClosedRange<Double> = -1 ... 1,
                   awayFromZero: Double = 0) -> Tensor {
     let n = shape.reduce(1, *)
     let v = (0..<n).map { _ -> Double in
@@ -24,7 +24,7 @@ fileprivate func randomTensor(_ shape: [Int], _ rng: inout SplitMix64, in range:
 }
 
 /// Relative error ‖g − fd‖ / ‖fd‖ of the VJP of f, for L = Σ f(x) ⊙ r with a random cotangent r.
-fileprivate func gradientError(_ inputs: [Tensor], seed: UInt64 = 7, h: Double = 1e-5,
+func gradientError(_ inputs: [Tensor], seed: UInt64 = 7, h: Double = 1e-5,
                    _ f: ([Var]) throws -> Var) throws -> Double {
     var rng = SplitMix64(seed: seed)
     let tape = Tape()
@@ -55,7 +55,7 @@ fileprivate func gradientError(_ inputs: [Tensor], seed: UInt64 = 7, h: Double =
     return (num / max(den, 1e-300)).squareRoot()
 }
 
-fileprivate func expectGradient(_ inputs: [Tensor], tolerance: Double = 1e-6, _ label: String,
+func expectGradient(_ inputs: [Tensor], tolerance: Double = 1e-6, _ label: String,
                     _ f: ([Var]) throws -> Var) throws {
     let e = try gradientError(inputs, f)
     #expect(e <= tolerance, "\(label): relative gradient error \(e)")

@@ -1,0 +1,501 @@
+// SU3Ops.swift — 4D SU(3) lattice operations as coarse recorded operations with hand-written VJPs, running the
+// SIMD kernels of the SU3 module (SU3Matrix.swift, SU3Algebra.swift, SU3Staples) directly on tensor storage.
+//
+// Layout ("L2HMC link layout", built by `SU3LinkGeometry`):
+//   * Sites are ordered by parity: the V/2 even sites (Σx_μ even) first, then the odd ones, each in lexicographic
+//     order (x_0 fastest). A link is ℓ = μ·V + slot. The links of one class (μ, parity) — the unit the L2HMC link
+//     update moves at once — are the contiguous range `SU3LinkGeometry.classRange(mu:parity:)`.
+//   * A link field has shape [blocks, 4V, 18, 8]: block b of 8 chains (chain c = 8b + lane), link ℓ, the 18 real
+//     entries (re, im of U_00, U_01, …, U_22, row-major), lane. One [18, 8] slice is exactly one `SU3` value.
+//     Any tensor of shape [..., 18, 8] is a batch of such matrices (not necessarily unitary).
+//   * An algebra field has shape [..., 8, 8]: the coordinates p_1…p_8 of P = Σ p_a T_a, then the lane
+//     (exactly one `SU3Algebra` per [8, 8] slice).
+// Cotangent convention: for a complex matrix M the cotangent M̄ is the matrix with δf = Re Tr(M̄† δM), i.e. the
+// gradient with respect to the 18 real entries, entry by entry. The chain rule below follows from it:
+//   C = A·B:        Ā = C̄ B†,  B̄ = A† C̄            (and Ū = V̄† where a path uses V = U†)
+//   y = Tr M:       M̄ = (ȳ_re + i ȳ_im)·1
+//   p = coords of TA(M) (p_a = −2 Re Tr T_a M):   M̄ = 2 Σ_a p̄_a T_a
+//   E = exp(X), X = Σ z_a T_a:   X̄ = L(X†, Ē) = L(−X, Ē),  z̄_a = ½ p_a(X̄)   (L = Fréchet derivative of exp)
+// Conventions of the physics: REFERENCE §2 (T_a = iλ_a/2, S = β Σ_P (1 − ⅓ Re Tr U_P), force (β/6)·TA(U A)).
+//
+// Operations:
+//   su3PlaquetteLoops(g, β)  [b,4V,18,8] → [b,4V,60,8]: for each link the six plaquettes W_j = U S_j that contain
+//                            it (staple j: ν ≠ μ in increasing order, upper then lower), as Re Tr W_j, Im Tr W_j
+//                            (features 0…11, interleaved) and (β/6)·TA-coordinates of W_j (features 12…59, j-major).
+//                            Σ_j of the latter is the HMC force ∂S/∂ω of SU3Block.force.
+//   su3ClassStaples(g, μ, parity)  → [b,V/2,6,18,8]: the six staples S_j of every link of one class; none of
+//                            their links belongs to the class (this is what makes the L2HMC link update invertible).
+//   su3WilsonAction(g, β)    → [blocks·8]: S per chain (VJP: −(β/3)·ḡ·A†, A the staple sum).
+//   su3Mul, su3Exp, su3TraceReIm, su3ProjectTA: batched matrix product (optionally with adjoints), exponential of
+//                            an algebra field, trace, traceless anti-Hermitian projection.
+//   replacingSlice(range, axis:, with:)  (Ops on any tensor): the field with one range along an axis replaced.
+import LatticeCore
+import SU3
+
+/// Site ordering and neighbour tables of the L2HMC link layout (see the file header).
+public struct SU3LinkGeometry: Sendable, Equatable {
+    public let lattice: Lattice
+    public let volume: Int
+    /// siteOfSlot[slot] = lexicographic site; slotOfSite is its inverse.
+    public let siteOfSlot: [Int]
+    public let slotOfSite: [Int]
+    /// forward[μ·V + slot] = slot of site + μ̂; backward likewise for − μ̂.
+    public let forward: [Int32]
+    public let backward: [Int32]
+
+    public init(lattice: Lattice) throws {
+        guard lattice.dimensions == 4 else {
+            throw ConfigurationError("SU(3) L2HMC lattice \(lattice) is not allowed; it must be 4-dimensional")
+        }
+        guard lattice.shape.allSatisfy({ $0 >= 2 && $0 % 2 == 0 }) else {
+            throw ConfigurationError("SU(3) L2HMC lattice \(lattice) is not allowed; every extent must be even and ≥ 2 (links are updated by site parity)")
+        }
+        self.lattice = lattice
+        let v = lattice.volume
+        volume = v
+        let parity = (0..<v).map { lattice.coordinates(of: $0).reduce(0, +) % 2 }
+        let order = (0..<v).filter { parity[$0] == 0 } + (0..<v).filter { parity[$0] == 1 }
+        siteOfSlot = order
+        var inv = [Int](repeating: 0, count: v)
+        for (s, n) in order.enumerated() { inv[n] = s }
+        slotOfSite = inv
+        var f = [Int32](repeating: 0, count: 4 * v), b = f
+        for mu in 0..<4 {
+            for s in 0..<v {
+                let n = order[s]
+                f[mu * v + s] = Int32(inv[lattice.shift(n, mu, by: 1)])
+                b[mu * v + s] = Int32(inv[lattice.shift(n, mu, by: -1)])
+            }
+        }
+        forward = f
+        backward = b
+    }
+
+    public var links: Int { 4 * volume }
+    /// Links of class (μ, parity): a contiguous range of link indices.
+    public func classRange(mu: Int, parity: Int) -> Range<Int> {
+        let lo = mu * volume + parity * (volume / 2)
+        return lo ..< lo + volume / 2
+    }
+    /// Link index of (μ, lexicographic site n).
+    public func link(mu: Int, site n: Int) -> Int { mu * volume + slotOfSite[n] }
+    /// Shape of a link field of `blocks` blocks.
+    public func linkShape(blocks: Int) -> [Int] { [blocks, links, 18, 8] }
+    /// Shape of an algebra (momentum) field of `blocks` blocks.
+    public func algebraShape(blocks: Int) -> [Int] { [blocks, links, 8, 8] }
+}
+
+// MARK: - Raw helpers on SU3 values
+
+@inline(__always)
+func withSU3<R>(_ a: [Double], _ body: (UnsafePointer<SU3>) -> R) -> R {
+    a.withUnsafeBufferPointer { p in
+        p.baseAddress!.withMemoryRebound(to: SU3.self, capacity: p.count / 144) { body($0) }
+    }
+}
+
+@inline(__always)
+func makeSU3(count n: Int, _ body: (UnsafeMutablePointer<SU3>) -> Void) -> [Double] {
+    [Double](unsafeUninitializedCapacity: n * 144) { p, done in
+        p.baseAddress!.withMemoryRebound(to: SU3.self, capacity: n) { body($0) }
+        done = n * 144
+    }
+}
+
+@inline(__always)
+func withAlgebra<R>(_ a: [Double], _ body: (UnsafePointer<SU3Algebra>) -> R) -> R {
+    a.withUnsafeBufferPointer { p in
+        p.baseAddress!.withMemoryRebound(to: SU3Algebra.self, capacity: p.count / 64) { body($0) }
+    }
+}
+
+@inline(__always)
+func makeAlgebra(count n: Int, _ body: (UnsafeMutablePointer<SU3Algebra>) -> Void) -> [Double] {
+    [Double](unsafeUninitializedCapacity: n * 64) { p, done in
+        p.baseAddress!.withMemoryRebound(to: SU3Algebra.self, capacity: n) { body($0) }
+        done = n * 64
+    }
+}
+
+/// Scales the algebra element by 2 and returns its matrix 2 Σ p_a T_a — the cotangent of a TA projection.
+@inline(__always)
+func projectionCotangent(_ p: SU3Algebra) -> SU3 { (2.0 * p).matrix }
+
+extension SU3 {
+    /// The cotangent c·1 of a trace with cotangent (re, im).
+    @inline(__always)
+    static func traceCotangent(re: Lanes, im: Lanes) -> SU3 {
+        var m = SU3.zero
+        m.r00 = re; m.r11 = re; m.r22 = re
+        m.i00 = im; m.i11 = im; m.i22 = im
+        return m
+    }
+
+    /// L(A, H) = d/dt exp(A + tH) at t = 0 for any complex A (block-triangular Taylor series after scaling by 2^−s
+    /// with ‖A‖_F 2^−s ≤ ½, 20 terms — truncation below 1e-22 — then s squarings (E, L) → (E², EL + LE)).
+    static func expFrechet(_ a0: SU3, _ h0: SU3) -> SU3 {
+        let n2 = SU3.reTraceMulAdj(a0, a0).max()
+        var s = 0
+        var norm = n2.squareRoot()
+        while norm > 0.5 && s < 60 { norm *= 0.5; s += 1 }
+        let scale = Double(sign: .plus, exponent: -s, significand: 1)
+        let a = scale * a0, h = scale * h0
+        var t = SU3.identity, d = SU3.zero
+        var e = SU3.identity, l = SU3.zero
+        for k in 1...20 {
+            let inv = 1.0 / Double(k)
+            let dNew = inv * (SU3.mul(a, d) + SU3.mul(h, t))
+            t = inv * SU3.mul(a, t)
+            d = dNew
+            e += t
+            l += d
+        }
+        for _ in 0..<s {
+            l = SU3.mul(e, l) + SU3.mul(l, e)
+            e = SU3.mul(e, e)
+        }
+        return l
+    }
+}
+
+/// Cotangents of the links of a path product W = V_1 ⋯ V_k (V_i = U_i or U_i† if `dagger[i]`), given W̄:
+/// V̄_i = (V_1⋯V_{i−1})† W̄ (V_{i+1}⋯V_k)†, and Ū_i = V̄_i or V̄_i†. Accumulated into `grad` at `index[i]`.
+@inline(__always)
+func accumulatePathCotangent(_ u: UnsafePointer<SU3>, _ index: [Int], _ dagger: [Bool], _ wbar: SU3,
+                             into grad: UnsafeMutablePointer<SU3>) {
+    let k = index.count
+    var v = [SU3](repeating: .zero, count: k)
+    for i in 0..<k { v[i] = dagger[i] ? u[index[i]].adjoint : u[index[i]] }
+    // suffix[i] = V_i ⋯ V_{k−1}
+    var suffix = [SU3](repeating: .identity, count: k + 1)
+    for i in stride(from: k - 1, through: 0, by: -1) { suffix[i] = i == k - 1 ? v[i] : SU3.mul(v[i], suffix[i + 1]) }
+    var prefix = SU3.identity
+    for i in 0..<k {
+        // V̄_i = prefix† W̄ suffix[i+1]†
+        var vbar = i == 0 ? wbar : SU3.adjMul(prefix, wbar)
+        if i + 1 < k { vbar = SU3.mulAdj(vbar, suffix[i + 1]) }
+        grad[index[i]] += dagger[i] ? vbar.adjoint : vbar
+        prefix = i == 0 ? v[0] : SU3.mul(prefix, v[i])
+    }
+}
+
+/// The links of plaquette j of link (μ, slot n) starting with U_μ(n): indices and dagger flags.
+@inline(__always)
+func plaquettePath(_ g: SU3LinkGeometry, mu: Int, slot n: Int, staple j: Int) -> ([Int], [Bool]) {
+    let v = g.volume
+    let nus = (0..<4).filter { $0 != mu }
+    let nu = nus[j / 2]
+    let nPlusMu = Int(g.forward[mu * v + n])
+    if j % 2 == 0 {
+        let nPlusNu = Int(g.forward[nu * v + n])
+        // U_μ(n) U_ν(n+μ) U_μ(n+ν)† U_ν(n)†
+        return ([mu * v + n, nu * v + nPlusMu, mu * v + nPlusNu, nu * v + n], [false, false, true, true])
+    } else {
+        let nMinusNu = Int(g.backward[nu * v + n])
+        let nPlusMuMinusNu = Int(g.backward[nu * v + nPlusMu])
+        // U_μ(n) U_ν(n+μ−ν)† U_μ(n−ν)† U_ν(n−ν)
+        return ([mu * v + n, nu * v + nPlusMuMinusNu, mu * v + nMinusNu, nu * v + nMinusNu], [false, true, true, false])
+    }
+}
+
+/// The six staples S_j of link (μ, n) in the order of `plaquettePath` (W_j = U_μ(n) S_j).
+@inline(__always)
+func sixStaples(_ u: UnsafePointer<SU3>, _ g: SU3LinkGeometry, mu: Int, slot n: Int) -> [SU3] {
+    var out = [SU3](repeating: .zero, count: 6)
+    let v = g.volume
+    let nPlusMu = Int(g.forward[mu * v + n])
+    var j = 0
+    for nu in 0..<4 where nu != mu {
+        let nPlusNu = Int(g.forward[nu * v + n])
+        let nMinusNu = Int(g.backward[nu * v + n])
+        let nPlusMuMinusNu = Int(g.backward[nu * v + nPlusMu])
+        out[j] = SU3.mulAdj(SU3.mulAdj(u[nu * v + nPlusMu], u[mu * v + nPlusNu]), u[nu * v + n])
+        out[j + 1] = SU3.adjMul(SU3.mul(u[mu * v + nMinusNu], u[nu * v + nPlusMuMinusNu]), u[nu * v + nMinusNu])
+        j += 2
+    }
+    return out
+}
+
+extension Var {
+    func su3LinkGeometry(_ op: String, _ g: SU3LinkGeometry) throws -> Int {
+        try tape.check(op, self)
+        let s = shape
+        guard s.count == 4, s[1] == g.links, s[2] == 18, s[3] == 8 else {
+            throw AutodiffError("\(op): link field must have shape [blocks, \(g.links), 18, 8], got \(Tensor.format(s))")
+        }
+        return s[0]
+    }
+
+    func su3Batch(_ op: String, inner: Int) throws -> Int {
+        try tape.check(op, self)
+        let s = shape
+        guard s.count >= 2, s[s.count - 1] == 8, s[s.count - 2] == inner else {
+            throw AutodiffError("\(op): expected a shape [..., \(inner), 8], got \(Tensor.format(s))")
+        }
+        return s.dropLast(2).reduce(1, *)
+    }
+
+    // MARK: Lattice operations
+
+    /// The six plaquettes containing each link: traces and (β/6)-scaled TA coordinates (see the file header).
+    public func su3PlaquetteLoops(_ g: SU3LinkGeometry, beta: Double) throws -> Var {
+        let nb = try su3LinkGeometry("su3PlaquetteLoops", g)
+        let m = g.links, x = self, xs = scalars
+        let c = beta / 6
+        let y = withSU3(xs) { u in
+            makeLanes(count: nb * m * 60) { out in
+                for b in 0..<nb {
+                    let ub = u + b * m
+                    for mu in 0..<4 {
+                        for n in 0..<g.volume {
+                            let l = mu * g.volume + n
+                            let st = sixStaples(ub, g, mu: mu, slot: n)
+                            let o = out + (b * m + l) * 60
+                            for j in 0..<6 {
+                                let w = SU3.mul(ub[l], st[j])
+                                o[2 * j] = w.traceRe
+                                o[2 * j + 1] = w.traceIm
+                                UnsafeMutableRawPointer(o + 12 + 8 * j).assumingMemoryBound(to: SU3Algebra.self).pointee =
+                                    c * SU3Algebra(projecting: w)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return tape.record(Tensor(unchecked: [nb, m, 60, 8], y), [x], saved: x.value.bytes) { gr, acc in
+            let d = withSU3(xs) { u in
+                withLanes(gr.scalars) { pg in
+                    makeSU3(count: nb * m) { out in
+                        out.initialize(repeating: .zero, count: nb * m)
+                        for b in 0..<nb {
+                            for mu in 0..<4 {
+                                for n in 0..<g.volume {
+                                    let l = mu * g.volume + n
+                                    let o = pg + (b * m + l) * 60
+                                    for j in 0..<6 {
+                                        let pb = UnsafeRawPointer(o + 12 + 8 * j).assumingMemoryBound(to: SU3Algebra.self).pointee
+                                        let wbar = SU3.traceCotangent(re: o[2 * j], im: o[2 * j + 1]) + projectionCotangent(c * pb)
+                                        let (idx, dag) = plaquettePath(g, mu: mu, slot: n, staple: j)
+                                        accumulatePathCotangent(u + b * m, idx, dag, wbar, into: out + b * m)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    /// The six staples of every link of class (μ, parity): shape [blocks, V/2, 6, 18, 8].
+    public func su3ClassStaples(_ g: SU3LinkGeometry, mu: Int, parity: Int) throws -> Var {
+        let nb = try su3LinkGeometry("su3ClassStaples", g)
+        guard (0..<4).contains(mu), (0..<2).contains(parity) else {
+            throw AutodiffError("su3ClassStaples: class (μ = \(mu), parity = \(parity)) is out of range (μ 0…3, parity 0…1)")
+        }
+        let m = g.links, x = self, xs = scalars
+        let range = g.classRange(mu: mu, parity: parity)
+        let h = range.count
+        let y = withSU3(xs) { u in
+            makeSU3(count: nb * h * 6) { out in
+                for b in 0..<nb {
+                    for (i, l) in range.enumerated() {
+                        let st = sixStaples(u + b * m, g, mu: mu, slot: l - mu * g.volume)
+                        for j in 0..<6 { out[(b * h + i) * 6 + j] = st[j] }
+                    }
+                }
+            }
+        }
+        return tape.record(Tensor(unchecked: [nb, h, 6, 18, 8], y), [x], saved: x.value.bytes) { gr, acc in
+            let d = withSU3(xs) { u in
+                withSU3(gr.scalars) { pg in
+                    makeSU3(count: nb * m) { out in
+                        out.initialize(repeating: .zero, count: nb * m)
+                        for b in 0..<nb {
+                            for (i, l) in range.enumerated() {
+                                for j in 0..<6 {
+                                    let (idx, dag) = plaquettePath(g, mu: mu, slot: l - mu * g.volume, staple: j)
+                                    accumulatePathCotangent(u + b * m, Array(idx.dropFirst()), Array(dag.dropFirst()),
+                                                            pg[(b * h + i) * 6 + j], into: out + b * m)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    /// Wilson action S = β Σ_P (1 − ⅓ Re Tr U_P) per chain, shape [blocks·8].
+    public func su3WilsonAction(_ g: SU3LinkGeometry, beta: Double) throws -> Var {
+        let nb = try su3LinkGeometry("su3WilsonAction", g)
+        let m = g.links, v = g.volume, x = self, xs = scalars
+        // Σ_ℓ Re Tr(U_ℓ A_ℓ) counts every plaquette 4 times.
+        let y = withSU3(xs) { u in
+            g.forward.withUnsafeBufferPointer { f in
+                g.backward.withUnsafeBufferPointer { bk in
+                    makeLanes(count: nb) { out in
+                        let fp = UnsafeMutablePointer(mutating: f.baseAddress!), bp = UnsafeMutablePointer(mutating: bk.baseAddress!)
+                        for b in 0..<nb {
+                            let ub = UnsafeMutablePointer(mutating: u + b * m)
+                            var s = Lanes()
+                            for l in 0..<m {
+                                let a = SU3Staples.plaquette(ub, fwd: fp, bwd: bp, volume: v, mu: l / v, site: l % v)
+                                s += SU3.reTraceMul(ub[l], a)
+                            }
+                            out[b] = beta * (Lanes(repeating: Double(6 * v)) - s * (1.0 / 12))
+                        }
+                    }
+                }
+            }
+        }
+        return tape.record(Tensor(unchecked: [nb * 8], y), [x], saved: x.value.bytes) { gr, acc in
+            let d = withSU3(xs) { u in
+                withLanes(gr.scalars) { pg in
+                    g.forward.withUnsafeBufferPointer { f in
+                        g.backward.withUnsafeBufferPointer { bk in
+                            makeSU3(count: nb * m) { out in
+                                let fp = UnsafeMutablePointer(mutating: f.baseAddress!), bp = UnsafeMutablePointer(mutating: bk.baseAddress!)
+                                for b in 0..<nb {
+                                    let ub = UnsafeMutablePointer(mutating: u + b * m)
+                                    let c = (-beta / 3) * pg[b]
+                                    for l in 0..<m {
+                                        let a = SU3Staples.plaquette(ub, fwd: fp, bwd: bp, volume: v, mu: l / v, site: l % v)
+                                        out[b * m + l] = c * a.adjoint
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    // MARK: Matrix operations on [..., 18, 8]
+
+    /// Batched product op(self)·op(other) of two matrix tensors of the same shape [..., 18, 8].
+    public func su3Mul(_ other: Var, adjointLeft: Bool = false, adjointRight: Bool = false) throws -> Var {
+        let n = try su3Batch("su3Mul", inner: 18)
+        try tape.check("su3Mul", self, other)
+        guard other.shape == shape else { throw AutodiffError.shapes("su3Mul", shape, other.shape) }
+        let a = self, b = other, aS = scalars, bS = other.scalars
+        @inline(__always) func op(_ m: SU3, _ adj: Bool) -> SU3 { adj ? m.adjoint : m }
+        let y = withSU3(aS) { pa in withSU3(bS) { pb in
+            makeSU3(count: n) { out in
+                for i in 0..<n { out[i] = SU3.mul(op(pa[i], adjointLeft), op(pb[i], adjointRight)) }
+            }
+        } }
+        return tape.record(Tensor(unchecked: shape, y), [a, b], saved: a.value.bytes + b.value.bytes) { g, acc in
+            withSU3(aS) { pa in withSU3(bS) { pb in withSU3(g.scalars) { pg in
+                if a.requiresGrad {
+                    // Â̄ = C̄ B̂†
+                    let d = makeSU3(count: n) { out in
+                        for i in 0..<n {
+                            let abar = SU3.mulAdj(pg[i], op(pb[i], adjointRight))
+                            out[i] = adjointLeft ? abar.adjoint : abar
+                        }
+                    }
+                    acc.add(a, Tensor(unchecked: a.shape, d))
+                }
+                if b.requiresGrad {
+                    // B̂̄ = Â† C̄
+                    let d = makeSU3(count: n) { out in
+                        for i in 0..<n {
+                            let bbar = SU3.adjMul(op(pa[i], adjointLeft), pg[i])
+                            out[i] = adjointRight ? bbar.adjoint : bbar
+                        }
+                    }
+                    acc.add(b, Tensor(unchecked: b.shape, d))
+                }
+            } } }
+        }
+    }
+
+    /// exp(Σ z_a T_a) of an algebra tensor [..., 8, 8] → matrices [..., 18, 8] (SU3.exp, exact to round-off).
+    public func su3Exp() throws -> Var {
+        let n = try su3Batch("su3Exp", inner: 8)
+        let x = self, xs = scalars
+        let y = withAlgebra(xs) { z in makeSU3(count: n) { out in for i in 0..<n { out[i] = SU3.exp(z[i].matrix) } } }
+        let outShape = Array(shape.dropLast(2)) + [18, 8]
+        return tape.record(Tensor(unchecked: outShape, y), [x], saved: x.value.bytes) { g, acc in
+            let d = withAlgebra(xs) { z in withSU3(g.scalars) { pg in
+                makeAlgebra(count: n) { out in
+                    for i in 0..<n {
+                        let xbar = SU3.expFrechet(-1.0 * z[i].matrix, pg[i])
+                        out[i] = 0.5 * SU3Algebra(projecting: xbar)
+                    }
+                }
+            } }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    /// (Re Tr M, Im Tr M) of a matrix tensor [..., 18, 8] → [..., 2, 8].
+    public func su3TraceReIm() throws -> Var {
+        let n = try su3Batch("su3TraceReIm", inner: 18)
+        let x = self
+        let y = withSU3(scalars) { m in
+            makeLanes(count: 2 * n) { out in for i in 0..<n { out[2 * i] = m[i].traceRe; out[2 * i + 1] = m[i].traceIm } }
+        }
+        return tape.record(Tensor(unchecked: Array(shape.dropLast(2)) + [2, 8], y), [x], saved: 0) { g, acc in
+            let d = withLanes(g.scalars) { pg in
+                makeSU3(count: n) { out in for i in 0..<n { out[i] = SU3.traceCotangent(re: pg[2 * i], im: pg[2 * i + 1]) } }
+            }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    /// Coordinates p_a = −2 Re Tr(T_a M) of TA(M) for a matrix tensor [..., 18, 8] → [..., 8, 8].
+    public func su3ProjectTA() throws -> Var {
+        let n = try su3Batch("su3ProjectTA", inner: 18)
+        let x = self
+        let y = withSU3(scalars) { m in makeAlgebra(count: n) { out in for i in 0..<n { out[i] = SU3Algebra(projecting: m[i]) } } }
+        return tape.record(Tensor(unchecked: Array(shape.dropLast(2)) + [8, 8], y), [x], saved: 0) { g, acc in
+            let d = withAlgebra(g.scalars) { pg in makeSU3(count: n) { out in for i in 0..<n { out[i] = projectionCotangent(pg[i]) } } }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    /// The tensor with elements `range` along `axis` replaced by `part` (same shape as that slice).
+    public func replacingSlice(_ range: Range<Int>, axis: Int, with part: Var) throws -> Var {
+        try tape.check("replacingSlice", self, part)
+        let shape = self.shape
+        let a = try normaliseAxis("replacingSlice", axis, rank: shape.count, shape: shape)
+        guard range.lowerBound >= 0, range.upperBound <= shape[a] else {
+            throw AutodiffError("replacingSlice: range \(range) is out of bounds for axis \(a) of shape \(Tensor.format(shape))")
+        }
+        var partShape = shape
+        partShape[a] = range.count
+        guard part.shape == partShape else { throw AutodiffError.shapes("replacingSlice", part.shape, partShape) }
+        let (outer, n, inner) = splitShape(shape, a)
+        let m = range.count, lo = range.lowerBound
+        var y = scalars
+        let ps = part.scalars
+        y.withUnsafeMutableBufferPointer { o in
+            for i in 0..<outer { for j in 0..<(m * inner) { o[(i * n + lo) * inner + j] = ps[i * m * inner + j] } }
+        }
+        let base = self
+        return tape.record(Tensor(unchecked: shape, y), [base, part], saved: 0) { g, acc in
+            let gs = g.scalars
+            if base.requiresGrad {
+                var d = gs
+                d.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<outer { for j in 0..<(m * inner) { o[(i * n + lo) * inner + j] = 0 } }
+                }
+                acc.add(base, Tensor(unchecked: shape, d))
+            }
+            if part.requiresGrad {
+                var d = [Double](repeating: 0, count: outer * m * inner)
+                d.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<outer { for j in 0..<(m * inner) { o[i * m * inner + j] = gs[(i * n + lo) * inner + j] } }
+                }
+                acc.add(part, Tensor(unchecked: partShape, d))
+            }
+        }
+    }
+}
