@@ -26,6 +26,7 @@
 //   su3ClassStaples(g, μ, parity)  → [b,V/2,6,18,8]: the six staples S_j of every link of one class; none of
 //                            their links belongs to the class (this is what makes the L2HMC link update invertible).
 //   su3WilsonAction(g, β)    → [blocks·8]: S per chain (VJP: −(β/3)·ḡ·A†, A the staple sum).
+//   su3CloverCharge(g)       → [blocks·8]: the un-flowed clover Q per chain (SU3Flow.swift's definition).
 //   su3Mul, su3Exp, su3TraceReIm, su3ProjectTA: batched matrix product (optionally with adjoints), exponential of
 //                            an algebra field, trace, traceless anti-Hermitian projection.
 //   replacingSlice(range, axis:, with:)  (Ops on any tensor): the field with one range along an axis replaced.
@@ -496,6 +497,97 @@ extension Var {
                 }
                 acc.add(part, Tensor(unchecked: partShape, d))
             }
+        }
+    }
+}
+
+// MARK: - Clover topological charge (un-flowed, differentiable)
+
+/// The four leaves of the clover C_μν(x) in SU3Flow.swift's order and orientation, as paths (link, dagger).
+func cloverLeaves(_ g: SU3LinkGeometry, _ mu: Int, _ nu: Int, slot x: Int) -> [([Int], [Bool])] {
+    let v = g.volume
+    @inline(__always) func f(_ d: Int, _ s: Int) -> Int { Int(g.forward[d * v + s]) }
+    @inline(__always) func b(_ d: Int, _ s: Int) -> Int { Int(g.backward[d * v + s]) }
+    let xpm = f(mu, x), xpn = f(nu, x), xmm = b(mu, x), xmn = b(nu, x)
+    let xmmpn = f(nu, xmm), xmmmn = b(nu, xmm), xmnpm = f(mu, xmn)
+    return [
+        ([mu * v + x, nu * v + xpm, mu * v + xpn, nu * v + x], [false, false, true, true]),
+        ([nu * v + x, mu * v + xmmpn, nu * v + xmm, mu * v + xmm], [false, true, true, false]),
+        ([mu * v + xmm, nu * v + xmmmn, mu * v + xmmmn, nu * v + xmn], [true, true, false, false]),
+        ([nu * v + xmn, mu * v + xmn, nu * v + xmnpm, mu * v + x], [true, false, false, true]),
+    ]
+}
+
+@inline(__always)
+func pathProduct(_ u: UnsafePointer<SU3>, _ index: [Int], _ dagger: [Bool]) -> SU3 {
+    var m = dagger[0] ? u[index[0]].adjoint : u[index[0]]
+    for i in 1..<index.count { m = dagger[i] ? SU3.mulAdj(m, u[index[i]]) : SU3.mul(m, u[index[i]]) }
+    return m
+}
+
+@inline(__always)
+func algebraDot(_ a: SU3Algebra, _ b: SU3Algebra) -> Lanes {
+    var s = a.p1 * b.p1
+    s = s.addingProduct(a.p2, b.p2); s = s.addingProduct(a.p3, b.p3); s = s.addingProduct(a.p4, b.p4)
+    s = s.addingProduct(a.p5, b.p5); s = s.addingProduct(a.p6, b.p6); s = s.addingProduct(a.p7, b.p7)
+    return s.addingProduct(a.p8, b.p8)
+}
+
+extension Var {
+    /// Un-flowed clover topological charge Q per chain, shape [blocks·8] (SU3Flow.swift's definition:
+    /// q(x) = (1/8π²) Σ_a [g(01)g(23) − g(02)g(13) + g(03)g(12)]_a with g(μν) = ¼·TA-coordinates of C_μν(x)).
+    public func su3CloverCharge(_ g: SU3LinkGeometry) throws -> Var {
+        let nb = try su3LinkGeometry("su3CloverCharge", g)
+        let m = g.links, v = g.volume, x = self, xs = scalars
+        let planes = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+        let norm = 1 / (8 * Double.pi * Double.pi)
+        func fieldStrengths(_ u: UnsafePointer<SU3>, _ site: Int) -> [SU3Algebra] {
+            planes.map { (mu, nu) in
+                var c = SU3.zero
+                for (idx, dag) in cloverLeaves(g, mu, nu, slot: site) { c += pathProduct(u, idx, dag) }
+                return 0.25 * SU3Algebra(projecting: c)
+            }
+        }
+        let y = withSU3(xs) { u in
+            makeLanes(count: nb) { out in
+                for b in 0..<nb {
+                    var q = Lanes()
+                    for s in 0..<v {
+                        let f = fieldStrengths(u + b * m, s)
+                        q += algebraDot(f[0], f[5]) - algebraDot(f[1], f[4]) + algebraDot(f[2], f[3])
+                    }
+                    out[b] = norm * q
+                }
+            }
+        }
+        return tape.record(Tensor(unchecked: [nb * 8], y), [x], saved: x.value.bytes) { gr, acc in
+            let d = withSU3(xs) { u in
+                withLanes(gr.scalars) { pg in
+                    makeSU3(count: nb * m) { out in
+                        out.initialize(repeating: .zero, count: nb * m)
+                        for b in 0..<nb {
+                            let c = norm * pg[b]
+                            let ub = u + b * m
+                            for s in 0..<v {
+                                let f = fieldStrengths(ub, s)
+                                // ∂q/∂g: partners (01↔23, +), (02↔13, −), (03↔12, +)
+                                let partner = [5, 4, 3, 2, 1, 0], sign: [Double] = [1, -1, 1, 1, -1, 1]
+                                for (k, (mu, nu)) in planes.enumerated() {
+                                    var gbar = f[partner[k]]
+                                    let scale = c * sign[k]
+                                    gbar = SU3Algebra(scale * gbar.p1, scale * gbar.p2, scale * gbar.p3, scale * gbar.p4,
+                                                      scale * gbar.p5, scale * gbar.p6, scale * gbar.p7, scale * gbar.p8)
+                                    let cbar = projectionCotangent(0.25 * gbar)
+                                    for (idx, dag) in cloverLeaves(g, mu, nu, slot: s) {
+                                        accumulatePathCotangent(ub, idx, dag, cbar, into: out + b * m)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            acc.add(x, Tensor(unchecked: x.shape, d))
         }
     }
 }

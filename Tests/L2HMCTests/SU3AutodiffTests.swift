@@ -73,6 +73,7 @@ func su3HotField(shape: [Int], seed: UInt64) throws -> (SU3LinkGeometry, Tensor,
         try expectGradient([x], tolerance: 1e-6, "su3PlaquetteLoops") { try $0[0].su3PlaquetteLoops(g, beta: 5.5) }
         try expectGradient([x], tolerance: 1e-6, "su3ClassStaples(2, 1)") { try $0[0].su3ClassStaples(g, mu: 2, parity: 1) }
         try expectGradient([x], tolerance: 1e-6, "su3WilsonAction") { try $0[0].su3WilsonAction(g, beta: 5.5) }
+        try expectGradient([x], tolerance: 1e-6, "su3CloverCharge") { try $0[0].su3CloverCharge(g) }
     }
 
     @Test func valuesMatchTheHMCKernels() throws {
@@ -104,6 +105,10 @@ func su3HotField(shape: [Int], seed: UInt64) throws -> (SU3LinkGeometry, Tensor,
             }
         }
         #expect(worst < 1e-12, "force mismatch \(worst)")
+        // The differentiable clover Q equals the flow module's un-flowed measurement.
+        let q = try uv.su3CloverCharge(g).scalars
+        let q0 = e.cloverMeasurement(block: 0).charge
+        for c in 0..<8 { #expect(abs(q[c] - q0[c]) < 1e-12, "clover Q chain \(c): \(q[c]) vs \(q0[c])") }
         // Class staples: each class's staples are those of the loops op (W_j = U S_j).
         let st = try uv.su3ClassStaples(g, mu: 1, parity: 0)
         let w = try uv.slice(g.classRange(mu: 1, parity: 0), axis: 1).reshaped([1, g.volume / 2, 1, 18, 8])
