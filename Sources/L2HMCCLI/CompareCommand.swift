@@ -95,7 +95,7 @@ public struct CompareCommand: ParsableCommand {
             let e1 = try thermalised()
             let sampler = try U1L2HMCSampler(ensemble: e1, model: loaded.model, threads: threads)
             sampler.beta = b
-            let (l2, qL) = try measure("l2hmc", "\(loaded.model.config.layers) layers, \(loaded.model.config.xUpdate.rawValue)",
+            let (l2, qL) = try measure("l2hmc", "\(loaded.model.config.layers) layers, \(loaded.model.config.networksOn ? loaded.model.config.xUpdate.rawValue : "networks off")",
                                        U1L2HMCDriver(sampler: sampler), n: trajectories)
             // HMC scan
             var best: (Result, Double, Int)? = nil

@@ -5,7 +5,8 @@
 // chains' links and RNG states, step), model/ (the latest model: model.json + parameters.bin with the optimiser
 // state), models/era-<k>/ (the model after each era). Chains are thermalised with plain HMC (leapfrog, ε = 0.1,
 // τ = 1) for `thermalize` trajectories at the era's β before each era. SIGINT/SIGTERM stop after the current
-// step with a checkpoint; --resume continues from it bit-identically.
+// step with a checkpoint; --resume continues from it bit-identically. eras = 0 writes the initial model (and a
+// checkpoint) without training, e.g. `--networks off --eras 0`: a model without networks that samples as HMC.
 import ArgumentParser
 import Foundation
 import L2HMC
@@ -27,13 +28,14 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("beta-init"), help: "β of the first era. [default: 2.0]") var betaInit: String?
     @Option(name: .customLong("beta-final"), help: "β of the last era. [default: 4.0]") var betaFinal: String?
     @Option(name: .customLong("beta-schedule"), help: "era or geometric. [default: era]") var betaSchedule: String?
-    @Option(name: .long, help: "Number of eras (≥ 1). [default: 5]") var eras: String?
+    @Option(name: .long, help: "Number of eras (≥ 0; 0 writes the initial model without training). [default: 5]") var eras: String?
     @Option(name: .customLong("steps-per-era"), help: "Training steps per era (≥ 1). [default: 100]") var stepsPerEra: String?
     @Option(name: .long, help: "Chains, a multiple of 8. [default: 64]") var chains: String?
     @Option(name: .long, help: "Leapfrog layers N (a proposal is 2N layers: F⁻¹∘Flip∘F). [default: 4]") var leapfrog: String?
     @Option(name: .long, help: "Hidden widths, e.g. 16,16,16,16. [default: 16,16,16,16]") var hidden: String?
     @Option(name: .long, help: "relu, tanh, swish, softplus or sigmoid. [default: swish]") var activation: String?
     @Flag(name: .customLong("shared-networks"), help: "One set of networks for all layers, with a one-hot layer encoding as input.") var sharedNetworks: Bool = false
+    @Option(name: .long, help: "on or off (off: no networks, only per-layer step sizes, which training learns; with equal ε the model samples as HMC, leapfrog, 2N steps, bit for bit). [default: on]") var networks: String?
     @Option(name: .customLong("x-update"), help: "linear or ncp (compact, exact inverse). [default: ncp]") var xUpdate: String?
     @Option(name: .customLong("step-size"), help: "Initial ε_x = ε_v of every layer (MD time units). [default: 0.1]") var stepSize: String?
     @Option(name: .long, help: "Adam learning rate. [default: 1e-3]") var lr: String?
@@ -57,7 +59,7 @@ public struct TrainCommand: ParsableCommand {
         if let path = config { try c.apply(configFile: path) }
         let flags: [(String, String?)] = [("group", group), ("shape", shape), ("beta_init", betaInit), ("beta_final", betaFinal),
             ("beta_schedule", betaSchedule), ("eras", eras), ("steps_per_era", stepsPerEra), ("chains", chains),
-            ("leapfrog", leapfrog), ("hidden", hidden), ("activation", activation), ("x_update", xUpdate),
+            ("leapfrog", leapfrog), ("hidden", hidden), ("activation", activation), ("networks", networks), ("x_update", xUpdate),
             ("step_size", stepSize), ("lr", lr), ("lr_schedule", lrSchedule), ("warmup", warmup), ("clip", clip),
             ("loss", loss), ("thermalize", thermalize), ("seed", seed), ("threads", threads), ("out", out)]
         for (k, v) in flags { if let v { try c.set(k, v) } }
@@ -161,7 +163,7 @@ final class U1Trainer {
             model = try U1LeapfrogModel(config: U1ModelConfig(l0: lattice.shape[0], l1: lattice.shape[1], layers: config.leapfrog,
                                                               hidden: config.hidden, activation: config.activation, xUpdate: config.xUpdate,
                                                               initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed,
-                                                              sharedNetworks: config.sharedNetworks))
+                                                              sharedNetworks: config.sharedNetworks, networks: config.networks))
             opt = makeOptimizer(nil)
             state = State(era: 0, step: 0, logLines: 0)
             log = try JSONLinesAppender(creating: folder.appendingPathComponent("train/log.jsonl"))
@@ -178,6 +180,26 @@ final class U1Trainer {
         var stepsThisProcess = 0
         var last = ""
         _ = stepsThisProcess
+        /// Saves the model (latest and, at an era boundary, models/era-<k>) and the checkpoint.
+        func save(optimizer opt: any Optimizer) throws {
+            let optState = (opt as? Adam)?.state
+            if state.step % config.stepsPerEra == 0 {
+                try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
+                                     to: folder.appendingPathComponent("models/era-\(state.era)"))
+            }
+            try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
+                                 to: folder.appendingPathComponent("model"))
+            var links: [Double] = []
+            for c in 0..<config.chains { links += ensemble.links(chain: c) }
+            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+            let archive = try CheckpointArchive(sections: [
+                (name: "state", data: try enc.encode(state)), (name: "links", data: Data(doubles: links)),
+                (name: "rng", data: try enc.encode((0..<config.chains).map { ensemble.rng(chain: $0) })),
+            ])
+            try archive.write(to: checkpointURL)
+        }
+        // eras = 0: only the initial model (and a checkpoint, so that --resume --eras K trains from it).
+        if config.totalSteps == 0 && !resume { try save(optimizer: opt) }
         while state.step < config.totalSteps {
             let era = state.step / config.stepsPerEra
             if state.step % config.stepsPerEra == 0 {
@@ -220,21 +242,7 @@ final class U1Trainer {
             state.era = state.step / config.stepsPerEra
             // Checkpoint at the end of every era, and after the current step when interrupted.
             try log.flush()
-            let optState = (opt as? Adam)?.state
-            if state.step % config.stepsPerEra == 0 {
-                try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
-                                     to: folder.appendingPathComponent("models/era-\(state.era)"))
-            }
-            try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
-                                 to: folder.appendingPathComponent("model"))
-            var links: [Double] = []
-            for c in 0..<config.chains { links += ensemble.links(chain: c) }
-            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-            let archive = try CheckpointArchive(sections: [
-                (name: "state", data: try enc.encode(state)), (name: "links", data: Data(doubles: links)),
-                (name: "rng", data: try enc.encode((0..<config.chains).map { ensemble.rng(chain: $0) })),
-            ])
-            try archive.write(to: checkpointURL)
+            try save(optimizer: opt)
             if interrupted { break }
         }
         console.clearProgress()

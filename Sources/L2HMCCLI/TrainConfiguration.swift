@@ -17,6 +17,9 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     public var hidden: [Int] = [16, 16, 16, 16]
     public var activation: String = "swish"
     public var sharedNetworks: Bool = false
+    /// false ("networks off"): leapfrog layers without networks, plain HMC when every ε is equal; training then
+    /// learns only the per-layer step sizes.
+    public var networks: Bool = true
     public var xUpdate: XUpdateKind = .ncp
     public var stepSize: Double = 0.1
     public var headGain: Double = 1e-3
@@ -37,7 +40,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     public init() {}
 
     public static let keys = ["group", "shape", "beta_init", "beta_final", "beta_schedule", "eras", "steps_per_era", "chains",
-                              "leapfrog", "hidden", "activation", "shared_networks", "x_update", "step_size", "head_gain", "lr", "lr_schedule",
+                              "leapfrog", "hidden", "activation", "shared_networks", "networks", "x_update", "step_size", "head_gain", "lr", "lr_schedule",
                               "warmup", "clip", "loss", "charge_weight", "plaquette_weight", "aux_weight", "thermalize",
                               "unit_chains", "seed", "threads", "out"]
 
@@ -86,7 +89,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         case "beta_schedule":
             guard ["era", "geometric"].contains(value) else { throw bad("allowed: era, geometric") }
             betaSchedule = value
-        case "eras": eras = try int(1, "need an integer ≥ 1")
+        case "eras": eras = try int(0, "need an integer ≥ 0 (0: write the initial model without training)")
         case "steps_per_era": stepsPerEra = try int(1, "need an integer ≥ 1")
         case "chains":
             let c = try int(8, "need a multiple of 8, at least 8")
@@ -105,6 +108,12 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
             case "true", "yes", "1": sharedNetworks = true
             case "false", "no", "0": sharedNetworks = false
             default: throw bad("need true or false")
+            }
+        case "networks":
+            switch value.lowercased() {
+            case "on", "true", "yes", "1": networks = true
+            case "off", "false", "no", "0": networks = false
+            default: throw bad("allowed: on, off")
             }
         case "x_update":
             guard let k = XUpdateKind(rawValue: value.lowercased()) else { throw bad("allowed: linear, ncp") }
@@ -153,7 +162,8 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         l.append("beta_init: \(betaInit)"); l.append("beta_final: \(betaFinal)"); l.append("beta_schedule: \(betaSchedule)")
         l.append("eras: \(eras)"); l.append("steps_per_era: \(stepsPerEra)"); l.append("chains: \(chains)")
         l.append("leapfrog: \(leapfrog)"); l.append("hidden: \(hidden.map(String.init).joined(separator: ","))")
-        l.append("activation: \(activation)"); l.append("shared_networks: \(sharedNetworks)"); l.append("x_update: \(xUpdate.rawValue)"); l.append("step_size: \(stepSize)")
+        l.append("activation: \(activation)"); l.append("shared_networks: \(sharedNetworks)")
+        l.append("networks: \(networks ? "on" : "off")"); l.append("x_update: \(xUpdate.rawValue)"); l.append("step_size: \(stepSize)")
         l.append("head_gain: \(headGain)"); l.append("lr: \(lr)"); l.append("lr_schedule: \(lrSchedule)"); l.append("warmup: \(warmup)")
         l.append("clip: \(clip)"); l.append("loss: \(loss.rawValue)"); l.append("charge_weight: \(chargeWeight)")
         l.append("plaquette_weight: \(plaquetteWeight)"); l.append("aux_weight: \(auxWeight)"); l.append("thermalize: \(thermalize)")

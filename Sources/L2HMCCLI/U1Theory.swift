@@ -78,7 +78,7 @@ final class U1Theory: RunTheory {
             s.extraLines.append(String(format: "tunneling rate ⟨|ΔQ_int|⟩ per trajectory: %.4g ± %.2g", t.mean, t.error))
         }
         if let learned {
-            s.header += " — L2HMC model \(config.model ?? ""), \(learned.model.config.layers) leapfrog layers (\(2 * learned.model.config.layers + 1) force evaluations per trajectory)"
+            s.header += " — L2HMC model \(config.model ?? ""), \(learned.model.config.layers) leapfrog layers\(learned.model.config.networksOn ? "" : ", networks off") (\(2 * learned.model.config.layers + 1) force evaluations per trajectory)"
             s.root["sampler"] = "l2hmc"
             s.root["model"] = config.model ?? ""
             s.root["force_evaluations_per_trajectory"] = 2 * learned.model.config.layers + 1

@@ -4,6 +4,8 @@
 // Conventions (REFERENCE §4):
 //   * Each chain draws, per trajectory, 2V Gaussian momenta (μ-major) and then one uniform from its own stream
 //     ChainRNG(seed, chain) — the same order as HMC — so results never depend on the thread count.
+//   * Networks off (`U1ModelConfig.networks == false`): sampling runs tape-free on the U(1) kernels and is the HMC
+//     driver's trajectory bit for bit (U1NetworksOff.swift); training still uses the tape (step sizes only).
 //   * Work is split into units of `unitChains` chains (fixed by the configuration, not by the thread count); each
 //     unit has its own tape; gradients are summed over units in unit order: training is bit-identical for any
 //     number of threads.
@@ -88,7 +90,10 @@ public final class U1L2HMCSampler: @unchecked Sendable {
     }
 
     /// Runs one trajectory on every chain; with `train`, also computes the loss gradient and applies `optimizer`.
+    /// A networks-off model samples tape-free and reproduces HMC bit for bit (U1NetworksOff.swift); training it
+    /// goes through the tape like any model, and then only its step sizes learn.
     public func step(train optimizer: (any Optimizer)? = nil, clip: Double = 0) throws -> (L2HMCRecord, (any Optimizer)?) {
+        if !model.config.networksOn && optimizer == nil { return (stepWithoutNetworks(), nil) }
         let links = model.config.links
         let chains = ensemble.chains
         let us = units

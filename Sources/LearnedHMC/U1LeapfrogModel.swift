@@ -17,7 +17,11 @@
 //       (NCP maps angles to angles: its inverse is exact modulo 2π).
 //   A layer: v-half, x(m̄ half), x(m half), v-half. The trajectory is the involution M = F⁻¹ ∘ Flip ∘ F
 //   (N forward layers, v → −v, the N inverse layers in reverse order); with networks at zero it is 2N leapfrog
-//   steps. Accept with min(1, exp(H(ξ) − H(ξ') + Σ log|J|)), H = S + ½Σv².
+//   steps up to round-off. Networks off (`U1ModelConfig.networks == false`): no networks, s = t = q = 0 exactly, so
+//   the v-half-steps are kicks v ∓ ½ε_v F, the x-updates drifts x ± ε_x v, log|J| = 0, and (as Flip·P(a)·Flip =
+//   P(−a)) M = Flip ∘ G_0 ⋯ G_{N−1} G_{N−1} ⋯ G_0, G_k = P(½ε_v,k) X(ε_x,k) P(½ε_v,k): the sampler runs this
+//   tape-free with the U(1) kernels (`U1NetworksOffSchedule`), and with one ε it is the leapfrog integrator.
+//   Accept with min(1, exp(H(ξ) − H(ξ') + Σ log|J|)), H = S + ½Σv².
 //   Networks: inputs [cos x, sin x] (masked to the frozen half for x-nets) and v (x-nets) or F (v-nets);
 //   hidden dense layers; heads s = e^{c_s} tanh(·), t linear, q = e^{c_q} tanh(·), all started near zero so that
 //   (with `sharedNetworks`, one set of networks serves every layer and reads a one-hot layer encoding;)
@@ -47,16 +51,23 @@ public struct U1ModelConfig: Codable, Sendable, Equatable {
     /// One set of networks for all layers, told the layer by a one-hot encoding appended to their input
     /// (nil or false: separate networks per layer).
     public var sharedNetworks: Bool?
+    /// false: no networks at all ("networks off"); the model's only parameters are the per-layer step sizes, and
+    /// the proposal is plain leapfrog (see `U1NetworksOffSchedule`). nil (models saved before the option existed)
+    /// or true: networks on.
+    public var networks: Bool?
 
     public init(l0: Int, l1: Int, layers: Int = 4, hidden: [Int] = [16, 16, 16, 16], activation: String = "swish",
                 xUpdate: XUpdateKind = .ncp, initialStepSize: Double = 0.1, headGain: Double = 1e-3, seed: UInt64 = 1,
-                sharedNetworks: Bool = false) {
+                sharedNetworks: Bool = false, networks: Bool = true) {
         self.l0 = l0; self.l1 = l1; self.layers = layers; self.hidden = hidden; self.activation = activation
         self.xUpdate = xUpdate; self.initialStepSize = initialStepSize; self.headGain = headGain; self.seed = seed
         self.sharedNetworks = sharedNetworks
+        self.networks = networks
     }
 
     public var shared: Bool { sharedNetworks ?? false }
+    /// Whether the model has networks (false: "networks off", plain leapfrog with per-layer step sizes).
+    public var networksOn: Bool { networks ?? true }
 
     public var volume: Int { l0 * l1 }
     public var links: Int { 2 * volume }
@@ -133,7 +144,7 @@ public struct U1LeapfrogModel: Sendable {
         var p = ParameterSet()
         let act = try config.activationFunction()
         for k in 0..<config.layers {
-            if !config.shared || k == 0 {
+            if config.networksOn && (!config.shared || k == 0) {
                 for net in U1LeapfrogModel.networks(config, k, act) { try net.initialize(into: &p, using: &rng) }
             }
             try p.insert("layer\(k).log_eps_x", Tensor([Foundation.log(config.initialStepSize)]))
@@ -193,7 +204,7 @@ public struct U1LeapfrogDynamics {
         let c = model.config
         shape = U1Layout.linkShape(l0: c.l0, l1: c.l1, chains: chains)
         let act = try c.activationFunction()
-        nets = (0..<c.layers).map { U1LeapfrogModel.networks(c, $0, act) }
+        nets = c.networksOn ? (0..<c.layers).map { U1LeapfrogModel.networks(c, $0, act) } : []
         let nb = chains / 8
         func laneBlocked(_ m: [Double]) -> Tensor {
             var out = [Double](repeating: 0, count: nb * c.links * 8)
@@ -231,6 +242,11 @@ public struct U1LeapfrogDynamics {
 
     /// v half-step of layer k (forward or inverse). Returns (v', log|J| per chain).
     public func vUpdate(_ k: Int, x: Var, v: Var, force: Var, _ p: BoundParameters, inverse: Bool) throws -> (Var, Var) {
+        if !model.config.networksOn {
+            // Networks off: a pure kick v' = v ∓ ½ε_v F, volume-preserving.
+            let shift = try eps(p, k, "v") * 0.5 * force
+            return (try inverse ? v + shift : v - shift, x.tape.constant(Tensor.zeros([chains])))
+        }
         let (s, t, q) = try heads(nets[k][0], layer: k, [try x.cos(), try x.sin(), force], p)
         let e = try eps(p, k, "v")
         let half = try e * 0.5
@@ -249,6 +265,13 @@ public struct U1LeapfrogDynamics {
         let frozenMask = half == 0 ? maskTensors[k] : antiMaskTensors[k]
         let movingMask = half == 0 ? antiMaskTensors[k] : maskTensors[k]
         let xf = try x.masked(by: frozenMask)
+        if !model.config.networksOn {
+            // Networks off: a pure drift of the moving half, x' = x ± ε_x v (whatever the x-update kind).
+            let translation = try eps(p, k, "x") * v
+            let xm = try x.masked(by: movingMask)
+            let moved = try inverse ? xm - translation : xm + translation
+            return (try xf + moved.masked(by: movingMask), x.tape.constant(Tensor.zeros([chains])))
+        }
         let (s, t, q) = try heads(nets[k][half == 0 ? 1 : 2], layer: k, [try x.cos().masked(by: frozenMask), try x.sin().masked(by: frozenMask), v], p)
         let e = try eps(p, k, "x")
         let es = try e * s
