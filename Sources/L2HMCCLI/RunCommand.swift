@@ -61,7 +61,7 @@ public struct RunCommand: ParsableCommand {
     var flowStep: String?
     @Option(name: .customLong("measure-every"), help: "SU3: flow measurement every N measured trajectories (≥ 1). [default: 10]")
     var measureEvery: String?
-    @Option(name: .long, help: "U1: sample with a trained L2HMC model (a model folder or a training run folder) instead of HMC.")
+    @Option(name: .long, help: "Sample with a trained L2HMC model of the same group (a model folder or a training run folder) instead of HMC.")
     var model: String?
     @Option(name: .customLong("save-every"), help: "Save configurations every N measured trajectories into configs/ (0: never). [default: 0]")
     var saveEvery: String?

@@ -63,7 +63,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable, KeyValueSettings {
     public var saveFormat: String? = nil
     public var saveChains: [Int] = [0]
 
-    /// A trained L2HMC model (folder) to sample with instead of HMC (U1); nil: HMC.
+    /// A trained L2HMC model (folder) to sample with instead of HMC (U1 or SU3, matching `group`); nil: HMC.
     public var model: String? = nil
 
     /// Keys that were set explicitly (from a file, a flag or an override); the others take the group's defaults.
@@ -235,7 +235,12 @@ public struct RunConfiguration: Codable, Sendable, Equatable, KeyValueSettings {
             }
         }
         if model != nil {
-            guard group == .U1 else { throw ConfigurationError("--model is available for group U1 only in this build") }
+            if group == .SU3 {
+                guard action == .wilson else {
+                    throw ConfigurationError("action = \(action.rawValue) is not allowed with --model; SU3 L2HMC samples the Wilson action")
+                }
+                _ = try SU3LinkGeometry(lattice: lat)   // 4D with even extents (links are updated by site parity)
+            }
             guard chains % 8 == 0 else {
                 throw ConfigurationError("chains = \(chains) is not allowed with --model; L2HMC needs a positive multiple of 8")
             }

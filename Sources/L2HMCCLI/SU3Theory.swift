@@ -9,7 +9,8 @@
 // including t = 0 (measurements, chains, flow steps + 1); flow_Q = the clover Q at every flow step (same shape),
 // so Q is available at any requested flow time on the grid; flow_t.npy holds the flow times.
 // Summary: ⟨P⟩, ⟨R⟩ (with the strong-coupling series as reference for β ≤ 1), Polyakov loop, flowed ⟨Q²⟩, χ_Q,
-// τ_int, t0 (t²⟨E⟩ = 0.3, jackknife over chains) when reached, acceptance, ⟨e^{−ΔH}⟩.
+// τ_int, t0 (t²⟨E⟩ = 0.3, jackknife over chains) when reached, acceptance, ⟨e^{−ΔH}⟩ (⟨e^{−ΔH + log|J|}⟩ with a model).
+// With --model the Markov step is the trained SU(3) L2HMC sampler (SU3L2HMCSampler) and logdet.npy is written.
 import Foundation
 import L2HMC
 
@@ -17,6 +18,8 @@ final class SU3Theory: RunTheory {
     let ensemble: SU3Ensemble
     let config: RunConfiguration
     let flowTimes: [Double]
+    /// The trained sampler when running with --model.
+    let learned: SU3L2HMCSampler?
 
     init(config: RunConfiguration) throws {
         self.config = config
@@ -28,17 +31,28 @@ final class SU3Theory: RunTheory {
         var t = [0.0]
         while t.last! < config.flowTime - 1e-12 { t.append(min(t.last! + config.flowStep, config.flowTime)) }
         flowTimes = t
+        if let path = config.model {
+            let m = try ModelFolder.loadSU3(path)
+            learned = try SU3L2HMCSampler(ensemble: ensemble, model: m.model, threads: config.threads)
+        } else {
+            learned = nil
+        }
+    }
+
+    func makeDriver(_ md: MDParameters, threads: Int) throws -> any TrajectorySource {
+        if let learned { return SU3L2HMCDriver(sampler: learned) }
+        return HMCDriver(ensemble: ensemble, parameters: md, threads: threads)
     }
 
     var trajectoryFiles: [DataFile] {
         [DataFile(name: "plaquette", trailingShape: [config.chains]), DataFile(name: "polyakov", trailingShape: [config.chains, 2]),
-         DataFile(name: "rectangle", trailingShape: [config.chains])]
+         DataFile(name: "rectangle", trailingShape: [config.chains])] + (learned == nil ? [] : [DataFile(name: "logdet", trailingShape: [config.chains])])
     }
     func trajectoryRows(_ r: TrajectoryRecord) -> [[Double]] {
         var poly: [Double] = []
         poly.reserveCapacity(2 * config.chains)
         for c in 0..<config.chains { poly.append(r.observables[1][c]); poly.append(r.observables[2][c]) }
-        return [r.observables[0], poly, r.observables[3]]
+        return [r.observables[0], poly, r.observables[3]] + (learned == nil ? [] : [r.logdet ?? []])
     }
     var periodicFiles: [DataFile] {
         [DataFile(name: "charge", trailingShape: [config.chains]),
@@ -118,7 +132,9 @@ final class SU3Theory: RunTheory {
         s.add("polyakov_re", re, draws: draws, chains: chains)
         s.add("polyakov_abs", mod, draws: draws, chains: chains)
         s.add("acceptance", acc.values, draws: draws, chains: chains)
-        s.add("exp_minus_dH", dh.values.map { Foundation.exp(-$0) }, draws: draws, chains: chains, exact: 1)
+        // Creutz: ⟨e^{−ΔH} |det J|⟩ = 1 (|det J| = 1 for HMC).
+        let logdet = learned == nil ? [Double](repeating: 0, count: dh.values.count) : try loadData(dataFolder, "logdet").values
+        s.add("exp_minus_dH", zip(dh.values, logdet).map { Foundation.exp(-$0 + $1) }, draws: draws, chains: chains, exact: 1)
         s.add("dH", dh.values, draws: draws, chains: chains)
         s.add("charge", q.values, draws: m, chains: chains, exact: 0, spacing: config.measureEvery)
         s.add("charge_squared", q.values.map { $0 * $0 }, draws: m, chains: chains, spacing: config.measureEvery)
@@ -131,7 +147,16 @@ final class SU3Theory: RunTheory {
             s.root["t0"] = NSNull()
             s.extraLines.append("t0 not reached: t²⟨E⟩ < 0.3 up to t = \(config.flowTime); raise --flow-time")
         }
-        s.addTiming(config: config, volume: v, draws: draws, measuredSeconds: measuredSeconds, costObservable: "charge")
+        if let learned {
+            let f = learned.forceEvaluations
+            s.header += " — L2HMC model \(config.model ?? ""), \(learned.model.config.layers) leapfrog layers (\(f) force evaluations per trajectory)"
+            s.root["sampler"] = "l2hmc"
+            s.root["model"] = config.model ?? ""
+            s.root["force_evaluations_per_trajectory"] = f
+            s.add("logdet", logdet, draws: draws, chains: chains)
+        }
+        s.addTiming(config: config, volume: v, draws: draws, measuredSeconds: measuredSeconds, costObservable: "charge",
+                    forceEvaluations: learned?.forceEvaluations)
         return s
     }
 

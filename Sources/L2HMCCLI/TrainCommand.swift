@@ -1,4 +1,6 @@
-// TrainCommand.swift — `l2hmc train --group U1`: train leapfrog layers (REFERENCE §4) and save the model.
+// TrainCommand.swift — `l2hmc train --group U1|SU3`: train leapfrog layers (REFERENCE §4) and save the model.
+// One training loop (`Trainer`) for both groups; what differs (ensemble, sampler, model files, log fields) is a
+// `TrainingTarget`: U1 (U1L2HMCSampler) or SU3 (SU3L2HMCSampler).
 //
 // Training folder: config.yaml, meta.json, train/log.jsonl (one object per training step: era, step, β, loss,
 // acceptance, dQ_sin, dQ_int, ε per layer, Σ log|J|, gradient norm, seconds), checkpoint.bin (every era:
@@ -14,19 +16,21 @@ import L2HMC
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train L2HMC leapfrog layers for 2D U(1) and save the model.",
+        abstract: "Train L2HMC leapfrog layers for 2D U(1) or 4D SU(3) and save the model.",
         discussion: """
         Precedence: defaults < --config FILE.yaml < flags < key=value overrides. Keys: \
         \(TrainConfiguration.keys.joined(separator: ", ")). β runs from --beta-init to --beta-final, constant per era \
         (beta_schedule=era) or geometric per step (beta_schedule=geometric). Loss (charge): mixed \
-        L = mean[w/(ℓ+δ) − (ℓ+δ)/w] or plain L = −mean ℓ/w with ℓ = A·(ΔQ_sin)², w = charge_weight, δ = 1e-4.
+        L = mean[w/(ℓ+δ) − (ℓ+δ)/w] or plain L = −mean ℓ/w with ℓ = A·(ΔQ_sin)², w = charge_weight, δ = 1e-4. \
+        SU3: L = −mean A·[jump_weight·J + plaquette_weight·ΔP² + charge_weight·ΔQ²] with J the mean squared link \
+        jump ‖U′ − U‖² and Q the un-flowed clover charge; defaults 4x4x4x4, β 5 → 6, 8 chains, hidden 16,16.
         """
     )
 
-    @Option(name: .long, help: "Gauge group: U1. [default: U1]") var group: String?
-    @Option(name: .long, help: "Lattice extents L0xL1. [default: 8x8]") var shape: String?
-    @Option(name: .customLong("beta-init"), help: "β of the first era. [default: 2.0]") var betaInit: String?
-    @Option(name: .customLong("beta-final"), help: "β of the last era. [default: 4.0]") var betaFinal: String?
+    @Option(name: .long, help: "Gauge group: U1 (2D U(1)) or SU3 (4D SU(3)). [default: U1]") var group: String?
+    @Option(name: .long, help: "Lattice extents, L0xL1 (U1) or L0xL1xL2xL3 with even extents (SU3). [default: 8x8 (U1), 4x4x4x4 (SU3)]") var shape: String?
+    @Option(name: .customLong("beta-init"), help: "β of the first era. [default: 2.0 (U1), 5.0 (SU3)]") var betaInit: String?
+    @Option(name: .customLong("beta-final"), help: "β of the last era. [default: 4.0 (U1), 6.0 (SU3)]") var betaFinal: String?
     @Option(name: .customLong("beta-schedule"), help: "era or geometric. [default: era]") var betaSchedule: String?
     @Option(name: .long, help: "Number of eras (≥ 0; 0 writes the initial model without training). [default: 5]") var eras: String?
     @Option(name: .customLong("steps-per-era"), help: "Training steps per era (≥ 1). [default: 100]") var stepsPerEra: String?
@@ -65,6 +69,7 @@ public struct TrainCommand: ParsableCommand {
         for (k, v) in flags { if let v { try c.set(k, v) } }
         if sharedNetworks { try c.set("shared_networks", "true") }
         try c.apply(overrides: overrides)
+        c.applyGroupDefaults()
         try c.validate()
         return c
     }
@@ -94,13 +99,14 @@ public struct TrainCommand: ParsableCommand {
                 cfg = try resolve()
                 let f = DateFormatter()
                 f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC"); f.dateFormat = "yyyyMMdd-HHmmss"
-                folder = URL(fileURLWithPath: cfg.out ?? "runs/train/U1/\(Lattice.format(cfg.shape))/\(f.string(from: Date()))")
+                folder = URL(fileURLWithPath: cfg.out ?? "runs/train/\(cfg.group.rawValue)/\(Lattice.format(cfg.shape))/\(f.string(from: Date()))")
                 if FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.yaml").path) {
                     throw ConfigurationError("output folder \(folder.path) already holds a run; use --resume \(folder.path) or another --out")
                 }
                 cfg.out = folder.path
             }
-            let trainer = try U1Trainer(config: cfg, folder: folder, resume: resuming, console: console)
+            let target: any TrainingTarget = cfg.group == .SU3 ? try SU3TrainingTarget(cfg) : try U1TrainingTarget(cfg)
+            let trainer = Trainer(config: cfg, target: target, folder: folder, resume: resuming, console: console)
             let outcome = try trainer.execute()
             console.info(outcome)
             if trainer.interrupted {
@@ -111,15 +117,140 @@ public struct TrainCommand: ParsableCommand {
     }
 }
 
-final class U1Trainer {
+/// What the training loop needs from a group: chains, the learned sampler's training step, and model files.
+protocol TrainingTarget: AnyObject {
+    func hotStart()
+    /// Plain HMC (leapfrog, ε = 0.1, 10 steps) at β before an era.
+    func thermalize(beta: Double, trajectories: Int, threads: Int)
+    /// One training step at β: log fields specific to the group, a progress fragment, the optimiser.
+    func trainStep(beta: Double, optimizer: any Optimizer, clip: Double) throws
+        -> (fields: [String: JSONValue], progress: String, loss: Double, optimizer: any Optimizer)
+    var stepSizes: [(x: Double, v: Double)] { get }
+    func saveModel(optimizer: OptimizerState?, beta: Double, steps: Int, to dir: URL) throws
+    /// Replaces the model by the one saved in `dir`; returns its optimiser state.
+    func loadModel(_ dir: String) throws -> OptimizerState?
+    func linkValues(chain: Int) -> [Double]
+    func setLinkValues(chain: Int, _ values: [Double])
+    func rng(chain: Int) -> ChainRNG
+    func setRNG(chain: Int, _ r: ChainRNG)
+}
+
+final class U1TrainingTarget: TrainingTarget {
+    let ensemble: U1Ensemble
+    let sampler: U1L2HMCSampler
+
+    init(_ config: TrainConfiguration) throws {
+        let lattice = try Lattice(shape: config.shape)
+        ensemble = try U1Ensemble(lattice: lattice, beta: config.betaInit, chains: config.chains, seed: config.seed)
+        let model = try U1LeapfrogModel(config: U1ModelConfig(l0: lattice.shape[0], l1: lattice.shape[1], layers: config.leapfrog,
+                                                              hidden: config.hidden, activation: config.activation, xUpdate: config.xUpdate,
+                                                              initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed,
+                                                              sharedNetworks: config.sharedNetworks, networks: config.networks))
+        sampler = try U1L2HMCSampler(ensemble: ensemble, model: model, threads: config.threads, unitChains: config.unitChains)
+        sampler.loss.kind = config.loss
+        sampler.loss.chargeWeight = config.chargeWeight
+        sampler.loss.plaquetteWeight = config.plaquetteWeight
+        sampler.loss.auxWeight = config.auxWeight
+    }
+
+    func hotStart() { ensemble.hotStart() }
+    func thermalize(beta: Double, trajectories: Int, threads: Int) {
+        ensemble.beta = beta
+        let hmc = HMCDriver(ensemble: ensemble, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10), threads: threads)
+        for _ in 0..<trajectories { _ = hmc.trajectory() }
+    }
+    func trainStep(beta: Double, optimizer: any Optimizer, clip: Double) throws
+        -> (fields: [String: JSONValue], progress: String, loss: Double, optimizer: any Optimizer) {
+        sampler.beta = beta
+        ensemble.beta = beta
+        let (rec, o) = try sampler.step(train: optimizer, clip: clip)
+        let n = Double(ensemble.chains)
+        let fields: [String: JSONValue] = [
+            "loss": .double(rec.loss), "accept": .double(rec.accepted.reduce(0, +) / n),
+            "accept_prob": .double(rec.acceptanceProbability.reduce(0, +) / n),
+            "dQ_sin": .double(rec.dQsin.reduce(0, +) / n), "dQ_int": .double(rec.dQint.reduce(0, +) / n),
+            "sum_logdet": .double(rec.logdet.reduce(0, +) / n), "grad_norm": .double(rec.gradientNorm),
+        ]
+        let progress = String(format: "loss %.4g acc %.3f dQ_sin %.3f dQ_int %.3f", rec.loss, rec.accepted.reduce(0, +) / n,
+                              rec.dQsin.reduce(0, +) / n, rec.dQint.reduce(0, +) / n)
+        return (fields, progress, rec.loss, o!)
+    }
+    var stepSizes: [(x: Double, v: Double)] { sampler.model.stepSizes() }
+    func saveModel(optimizer: OptimizerState?, beta: Double, steps: Int, to dir: URL) throws {
+        try ModelFolder.save(sampler.model, optimizer: optimizer, beta: beta, steps: steps, to: dir)
+    }
+    func loadModel(_ dir: String) throws -> OptimizerState? {
+        let loaded = try ModelFolder.load(dir)
+        sampler.model = loaded.model
+        return loaded.optimizer
+    }
+    func linkValues(chain: Int) -> [Double] { ensemble.links(chain: chain) }
+    func setLinkValues(chain: Int, _ values: [Double]) { ensemble.setLinks(chain: chain, values) }
+    func rng(chain: Int) -> ChainRNG { ensemble.rng(chain: chain) }
+    func setRNG(chain: Int, _ r: ChainRNG) { ensemble.setRNG(chain: chain, r) }
+}
+
+final class SU3TrainingTarget: TrainingTarget {
+    let sampler: SU3L2HMCSampler
     let config: TrainConfiguration
+
+    init(_ config: TrainConfiguration) throws {
+        self.config = config
+        let lattice = try Lattice(shape: config.shape)
+        let ensemble = try SU3Ensemble(lattice: lattice, beta: config.betaInit, chains: config.chains, seed: config.seed)
+        let model = try SU3LeapfrogModel(config: SU3ModelConfig(layers: config.leapfrog, hidden: config.hidden, activation: config.activation,
+                                                                initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed))
+        sampler = try SU3L2HMCSampler(ensemble: ensemble, model: model, threads: config.threads)
+        sampler.loss = SU3LossConfig(jumpWeight: config.jumpWeight, plaquetteWeight: config.plaquetteWeight, chargeWeight: config.chargeWeight)
+    }
+
+    func hotStart() { sampler.ensemble.hotStart() }
+    func thermalize(beta: Double, trajectories: Int, threads: Int) {
+        sampler.ensemble.beta = beta
+        let hmc = HMCDriver(ensemble: sampler.ensemble, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10), threads: threads)
+        for _ in 0..<trajectories { _ = hmc.trajectory() }
+    }
+    func trainStep(beta: Double, optimizer: any Optimizer, clip: Double) throws
+        -> (fields: [String: JSONValue], progress: String, loss: Double, optimizer: any Optimizer) {
+        sampler.ensemble.beta = beta
+        let (rec, o) = try sampler.step(train: optimizer, clip: clip)
+        let n = Double(config.chains)
+        func mean(_ a: [Double]) -> Double { a.reduce(0, +) / n }
+        let fields: [String: JSONValue] = [
+            "loss": .double(rec.loss), "accept": .double(mean(rec.accepted)), "accept_prob": .double(mean(rec.acceptanceProbability)),
+            "jump": .double(mean(rec.jump)), "dQ_clover": .double(mean(rec.dQ)), "plaquette": .double(mean(rec.observables[0])),
+            "sum_logdet": .double(mean(rec.logdet)), "grad_norm": .double(rec.gradientNorm),
+        ]
+        let progress = String(format: "loss %.4g acc %.3f jump %.4f dQ %.4f P %.4f", rec.loss, mean(rec.accepted), mean(rec.jump),
+                              mean(rec.dQ), mean(rec.observables[0]))
+        return (fields, progress, rec.loss, o!)
+    }
+    var stepSizes: [(x: Double, v: Double)] { sampler.model.stepSizes() }
+    func saveModel(optimizer: OptimizerState?, beta: Double, steps: Int, to dir: URL) throws {
+        try ModelFolder.save(sampler.model, optimizer: optimizer, beta: beta, steps: steps, to: dir)
+    }
+    func loadModel(_ dir: String) throws -> OptimizerState? {
+        let loaded = try ModelFolder.loadSU3(dir)
+        sampler.model = loaded.model
+        return loaded.optimizer
+    }
+    func linkValues(chain: Int) -> [Double] { sampler.ensemble.linkValues(chain: chain) }
+    func setLinkValues(chain: Int, _ values: [Double]) { sampler.ensemble.setLinkValues(chain: chain, values) }
+    func rng(chain: Int) -> ChainRNG { sampler.ensemble.rng(chain: chain) }
+    func setRNG(chain: Int, _ r: ChainRNG) { sampler.ensemble.setRNG(chain: chain, r) }
+}
+
+/// The training loop: eras, HMC thermalisation, steps, log, checkpoints, interrupt and resume.
+final class Trainer {
+    let config: TrainConfiguration
+    let target: any TrainingTarget
     let folder: URL
     let resume: Bool
     let console: Console
     var interrupted = false
 
-    init(config: TrainConfiguration, folder: URL, resume: Bool, console: Console) throws {
-        self.config = config; self.folder = folder; self.resume = resume; self.console = console
+    init(config: TrainConfiguration, target: any TrainingTarget, folder: URL, resume: Bool, console: Console) {
+        self.config = config; self.target = target; self.folder = folder; self.resume = resume; self.console = console
     }
 
     var checkpointURL: URL { folder.appendingPathComponent("checkpoint.bin") }
@@ -133,9 +264,6 @@ final class U1Trainer {
     }
 
     func execute() throws -> String {
-        let lattice = try Lattice(shape: config.shape)
-        let ensemble = try U1Ensemble(lattice: lattice, beta: config.betaInit, chains: config.chains, seed: config.seed)
-        var model: U1LeapfrogModel
         var opt: any Optimizer
         var state: State
         let log: JSONLinesAppender
@@ -143,13 +271,11 @@ final class U1Trainer {
             let archive = try CheckpointArchive.read(from: checkpointURL)
             state = try JSONDecoder().decode(State.self, from: archive.section("state", in: checkpointURL))
             let links = try [Double](littleEndian: archive.section("links", in: checkpointURL))
-            let per = 2 * lattice.volume
-            for c in 0..<config.chains { ensemble.setLinks(chain: c, Array(links[(c * per)..<((c + 1) * per)])) }
+            let per = links.count / config.chains
+            for c in 0..<config.chains { target.setLinkValues(chain: c, Array(links[(c * per)..<((c + 1) * per)])) }
             let rngs = try JSONDecoder().decode([ChainRNG].self, from: archive.section("rng", in: checkpointURL))
-            for (c, r) in rngs.enumerated() { ensemble.setRNG(chain: c, r) }
-            let loaded = try ModelFolder.load(folder.appendingPathComponent("model").path)
-            model = loaded.model
-            opt = makeOptimizer(loaded.optimizer)
+            for (c, r) in rngs.enumerated() { target.setRNG(chain: c, r) }
+            opt = makeOptimizer(try target.loadModel(folder.appendingPathComponent("model").path))
             log = try JSONLinesAppender(resuming: folder.appendingPathComponent("train/log.jsonl"), lines: state.logLines)
         } else {
             try OutputDirectory.create(folder)
@@ -159,42 +285,31 @@ final class U1Trainer {
                         "host": ProcessInfo.processInfo.hostName, "start_time": ISO8601DateFormatter().string(from: Date())]
             try AtomicFile.write(try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys]),
                                  to: folder.appendingPathComponent("meta.json"))
-            ensemble.hotStart()
-            model = try U1LeapfrogModel(config: U1ModelConfig(l0: lattice.shape[0], l1: lattice.shape[1], layers: config.leapfrog,
-                                                              hidden: config.hidden, activation: config.activation, xUpdate: config.xUpdate,
-                                                              initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed,
-                                                              sharedNetworks: config.sharedNetworks, networks: config.networks))
+            target.hotStart()
             opt = makeOptimizer(nil)
             state = State(era: 0, step: 0, logLines: 0)
             log = try JSONLinesAppender(creating: folder.appendingPathComponent("train/log.jsonl"))
         }
-        let sampler = try U1L2HMCSampler(ensemble: ensemble, model: model, threads: config.threads, unitChains: config.unitChains)
-        sampler.loss.kind = config.loss
-        sampler.loss.chargeWeight = config.chargeWeight
-        sampler.loss.plaquetteWeight = config.plaquetteWeight
-        sampler.loss.auxWeight = config.auxWeight
         Interrupt.install()
         defer { Interrupt.uninstall() }
         // Test hook: raise a real SIGINT after this many training steps of this process.
         let sigintAfter = ProcessInfo.processInfo.environment["L2HMC_TEST_SIGINT_AFTER"].flatMap(Int.init)
         var stepsThisProcess = 0
         var last = ""
-        _ = stepsThisProcess
         /// Saves the model (latest and, at an era boundary, models/era-<k>) and the checkpoint.
         func save(optimizer opt: any Optimizer) throws {
             let optState = (opt as? Adam)?.state
             if state.step % config.stepsPerEra == 0 {
-                try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
+                try target.saveModel(optimizer: optState, beta: config.betaFinal, steps: state.step,
                                      to: folder.appendingPathComponent("models/era-\(state.era)"))
             }
-            try ModelFolder.save(sampler.model, optimizer: optState, beta: config.betaFinal, steps: state.step,
-                                 to: folder.appendingPathComponent("model"))
+            try target.saveModel(optimizer: optState, beta: config.betaFinal, steps: state.step, to: folder.appendingPathComponent("model"))
             var links: [Double] = []
-            for c in 0..<config.chains { links += ensemble.links(chain: c) }
+            for c in 0..<config.chains { links += target.linkValues(chain: c) }
             let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
             let archive = try CheckpointArchive(sections: [
                 (name: "state", data: try enc.encode(state)), (name: "links", data: Data(doubles: links)),
-                (name: "rng", data: try enc.encode((0..<config.chains).map { ensemble.rng(chain: $0) })),
+                (name: "rng", data: try enc.encode((0..<config.chains).map { target.rng(chain: $0) })),
             ])
             try archive.write(to: checkpointURL)
         }
@@ -204,37 +319,27 @@ final class U1Trainer {
             let era = state.step / config.stepsPerEra
             if state.step % config.stepsPerEra == 0 {
                 // Thermalise with plain HMC at the era's β before the era (not when resuming in the middle of one).
-                ensemble.beta = config.beta(atStep: state.step)
-                let hmc = HMCDriver(ensemble: ensemble, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10),
-                                    threads: config.threads)
-                for _ in 0..<config.thermalize { _ = hmc.trajectory() }
+                target.thermalize(beta: config.beta(atStep: state.step), trajectories: config.thermalize, threads: config.threads)
             }
             while state.step < (era + 1) * config.stepsPerEra {
                 let beta = config.beta(atStep: state.step)
-                sampler.beta = beta
-                ensemble.beta = beta
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let (rec, o) = try sampler.step(train: opt, clip: config.clip)
-                opt = o!
+                let r = try target.trainStep(beta: beta, optimizer: opt, clip: config.clip)
+                opt = r.optimizer
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-                let n = Double(config.chains)
-                let eps = sampler.model.stepSizes()
-                let entry: [String: JSONValue] = [
-                    "era": .int(era), "step": .int(state.step), "beta": .double(beta), "loss": .double(rec.loss),
-                    "accept": .double(rec.accepted.reduce(0, +) / n), "accept_prob": .double(rec.acceptanceProbability.reduce(0, +) / n),
-                    "dQ_sin": .double(rec.dQsin.reduce(0, +) / n), "dQ_int": .double(rec.dQint.reduce(0, +) / n),
-                    "sum_logdet": .double(rec.logdet.reduce(0, +) / n), "grad_norm": .double(rec.gradientNorm),
-                    "eps_x": .string(eps.map { String($0.x) }.joined(separator: ",")),
-                    "eps_v": .string(eps.map { String($0.v) }.joined(separator: ",")), "seconds": .double(seconds),
-                    "lr": .double(config.schedule().rate(at: state.step)),
-                ]
+                let eps = target.stepSizes
+                var entry = r.fields
+                entry["era"] = .int(era); entry["step"] = .int(state.step); entry["beta"] = .double(beta)
+                entry["eps_x"] = .string(eps.map { String($0.x) }.joined(separator: ","))
+                entry["eps_v"] = .string(eps.map { String($0.v) }.joined(separator: ","))
+                entry["seconds"] = .double(seconds)
+                entry["lr"] = .double(config.schedule().rate(at: state.step))
                 try log.append(entry)
                 state.logLines += 1
                 state.step += 1
                 stepsThisProcess += 1
-                last = String(format: "era %d/%d step %d/%d β %.3g loss %.4g acc %.3f dQ_sin %.3f dQ_int %.3f %.0f ms/step",
-                              era + 1, config.eras, state.step, config.totalSteps, beta, rec.loss,
-                              rec.accepted.reduce(0, +) / n, rec.dQsin.reduce(0, +) / n, rec.dQint.reduce(0, +) / n, seconds * 1e3)
+                last = String(format: "era %d/%d step %d/%d β %.3g ", era + 1, config.eras, state.step, config.totalSteps, beta)
+                    + r.progress + String(format: " %.0f ms/step", seconds * 1e3)
                 if console.progressEnabled { console.progress(last) }
                 if let n = sigintAfter, stepsThisProcess == n { raise(SIGINT) }
                 if Interrupt.requested { interrupted = true; break }

@@ -31,17 +31,38 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     public var chargeWeight: Double = 0.01
     public var plaquetteWeight: Double = 0
     public var auxWeight: Double = 0
+    /// SU3: weight w_J of the squared link jump (SU3L2HMCSampler.swift).
+    public var jumpWeight: Double = 1
     public var thermalize: Int = 50
     public var unitChains: Int = 64
     public var seed: UInt64 = 1
     public var threads: Int = RunConfiguration.defaultThreads
     public var out: String? = nil
 
+    /// Keys that were set explicitly (from a file, a flag or an override); the others take the group's defaults.
+    public var explicitKeys: Set<String> = []
+
     public init() {}
+
+    /// Defaults that depend on the group, for keys not set explicitly. U1: 8x8, β 2 → 4, 64 chains, hidden
+    /// 16×4. SU3 (the peer's SU(3) defaults): 4x4x4x4, β 5 → 6, 8 chains, 4 layers, local networks 16,16,
+    /// 20 HMC thermalisation trajectories per era, charge weight 0 (jump loss only).
+    public mutating func applyGroupDefaults() {
+        guard group == .SU3 else { return }
+        if !explicitKeys.contains("shape") { shape = [4, 4, 4, 4] }
+        if !explicitKeys.contains("beta_init") { betaInit = 5.0 }
+        if !explicitKeys.contains("beta_final") { betaFinal = 6.0 }
+        if !explicitKeys.contains("chains") { chains = 8 }
+        if !explicitKeys.contains("hidden") { hidden = [16, 16] }
+        if !explicitKeys.contains("thermalize") { thermalize = 20 }
+        if !explicitKeys.contains("charge_weight") { chargeWeight = 0 }
+        if !explicitKeys.contains("steps_per_era") { stepsPerEra = 50 }
+        if !explicitKeys.contains("eras") { eras = 2 }
+    }
 
     public static let keys = ["group", "shape", "beta_init", "beta_final", "beta_schedule", "eras", "steps_per_era", "chains",
                               "leapfrog", "hidden", "activation", "shared_networks", "networks", "x_update", "step_size", "head_gain", "lr", "lr_schedule",
-                              "warmup", "clip", "loss", "charge_weight", "plaquette_weight", "aux_weight", "thermalize",
+                              "warmup", "clip", "loss", "charge_weight", "plaquette_weight", "aux_weight", "jump_weight", "thermalize",
                               "unit_chains", "seed", "threads", "out"]
 
     /// Keys that may change on --resume (the rest must match the stored run).
@@ -68,6 +89,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     }
 
     public mutating func set(_ key: String, _ rawValue: String) throws {
+        defer { explicitKeys.insert(key) }
         let value = rawValue.trimmingCharacters(in: .whitespaces)
         func bad(_ allowed: String) -> ConfigurationError { ConfigurationError("\(key) = '\(rawValue)' is not allowed; \(allowed)") }
         func int(_ min: Int, _ what: String) throws -> Int { guard let v = Int(value), v >= min else { throw bad(what) }; return v }
@@ -77,7 +99,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         switch key {
         case "group":
             guard let g = GaugeGroupName.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() }) else {
-                throw bad("allowed groups: U1")
+                throw bad("allowed groups: U1, SU3")
             }
             group = g
         case "shape":
@@ -129,7 +151,8 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         case "loss":
             guard let k = ChargeLossKind(rawValue: value.lowercased()) else { throw bad("allowed: mixed, plain") }
             loss = k
-        case "charge_weight": chargeWeight = try double("need a number > 0") { $0 > 0 }
+        case "charge_weight": chargeWeight = try double("need a number ≥ 0 (U1: > 0)") { $0 >= 0 }
+        case "jump_weight": jumpWeight = try double("need a number ≥ 0") { $0 >= 0 }
         case "plaquette_weight": plaquetteWeight = try double("need a number ≥ 0") { $0 >= 0 }
         case "aux_weight": auxWeight = try double("need a number ≥ 0") { $0 >= 0 }
         case "thermalize": thermalize = try int(0, "need an integer ≥ 0 (HMC trajectories before each era)")
@@ -147,7 +170,22 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
 
     public func validate() throws {
         let lat = try Lattice(shape: shape)
-        guard group == .U1 else { throw ConfigurationError("group = \(group.rawValue): l2hmc train supports U1 in this build") }
+        if group == .SU3 {
+            _ = try SU3LinkGeometry(lattice: lat)   // 4D, even extents
+            guard lat.volume <= 16 * 16 * 16 * 16 else {
+                throw ConfigurationError("shape = \(lat.description): SU3 training supports lattices up to 16x16x16x16")
+            }
+            let u1Only: [(String, Bool)] = [("shared_networks", sharedNetworks), ("networks", !networks), ("aux_weight", auxWeight != 0),
+                                            ("x_update", xUpdate != .ncp), ("loss", loss != .mixed)]
+            for (k, set) in u1Only where set {
+                throw ConfigurationError("\(k) is a U1 setting; SU3 models use local gauge-covariant networks and the loss −A·[jump_weight·J + plaquette_weight·ΔP² + charge_weight·ΔQ²]")
+            }
+            guard jumpWeight > 0 || plaquetteWeight > 0 || chargeWeight > 0 else {
+                throw ConfigurationError("jump_weight, plaquette_weight and charge_weight are all 0: the SU3 loss would be zero")
+            }
+            return
+        }
+        guard chargeWeight > 0 else { throw ConfigurationError("charge_weight = \(chargeWeight) is not allowed for U1; need a number > 0") }
         guard lat.dimensions == 2, lat.shape.allSatisfy({ $0 >= 2 }) else {
             throw ConfigurationError("shape = \(lat.description): U1 training needs a 2-dimensional shape with extents ≥ 2")
         }
@@ -166,7 +204,8 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         l.append("networks: \(networks ? "on" : "off")"); l.append("x_update: \(xUpdate.rawValue)"); l.append("step_size: \(stepSize)")
         l.append("head_gain: \(headGain)"); l.append("lr: \(lr)"); l.append("lr_schedule: \(lrSchedule)"); l.append("warmup: \(warmup)")
         l.append("clip: \(clip)"); l.append("loss: \(loss.rawValue)"); l.append("charge_weight: \(chargeWeight)")
-        l.append("plaquette_weight: \(plaquetteWeight)"); l.append("aux_weight: \(auxWeight)"); l.append("thermalize: \(thermalize)")
+        l.append("plaquette_weight: \(plaquetteWeight)"); l.append("aux_weight: \(auxWeight)"); l.append("jump_weight: \(jumpWeight)")
+        l.append("thermalize: \(thermalize)")
         l.append("unit_chains: \(unitChains)"); l.append("seed: \(seed)"); l.append("threads: \(threads)"); l.append("out: \(out ?? "null")")
         return l.joined(separator: "\n") + "\n"
     }

@@ -17,7 +17,7 @@ public final class SU3Ensemble: HMCEnsemble, @unchecked Sendable {
     public let lattice: Lattice
     public let chains: Int
     public let blockCount: Int
-    public let beta: Double
+    public var beta: Double
     public let seed: UInt64
     public let action: SU3GaugeAction
     /// Whether `measure` also reports the rectangle (observable 3).
