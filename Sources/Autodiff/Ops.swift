@@ -72,6 +72,29 @@ func mapLanes(_ x: [Double], _ f: (Lanes) -> Lanes) -> [Double] {
     }
 }
 
+/// out[i] = f(a[i], b[i], c[i]) on SIMD8 lanes (the tail is padded with zeros).
+@inline(__always)
+func zip3Lanes(_ a: [Double], _ b: [Double], _ c: [Double], _ f: (Lanes, Lanes, Lanes) -> Lanes) -> [Double] {
+    let n = a.count
+    return [Double](unsafeUninitializedCapacity: n) { out, done in
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeBufferPointer { pc in
+            var i = 0
+            while i + 8 <= n {
+                let v = f(Lanes(pa[i ..< i + 8]), Lanes(pb[i ..< i + 8]), Lanes(pc[i ..< i + 8]))
+                for j in 0..<8 { out[i + j] = v[j] }
+                i += 8
+            }
+            if i < n {
+                var x = Lanes(), y = Lanes(), z = Lanes()
+                for j in 0..<(n - i) { x[j] = pa[i + j]; y[j] = pb[i + j]; z[j] = pc[i + j] }
+                let v = f(x, y, z)
+                for j in 0..<(n - i) { out[i + j] = v[j] }
+            }
+        } } }
+        done = n
+    }
+}
+
 func normaliseAxis(_ op: String, _ axis: Int, rank: Int, shape: [Int]) throws -> Int {
     let a = axis < 0 ? axis + rank : axis
     guard a >= 0 && a < rank else { throw AutodiffError("\(op): axis \(axis) is out of range for shape \(Tensor.format(shape))") }
@@ -150,9 +173,21 @@ extension Var {
         }
     }
 
-    public func exp() throws -> Var { try unary("exp", mapLanes(scalars, simdExp)) { _, y in y } }
+    /// y = f(x) with dy/dx = df(x, y), the backward pass on SIMD8 lanes.
+    @inline(__always)
+    func unaryLanes(_ name: String, _ y: [Double], _ df: @escaping (Lanes, Lanes) -> Lanes) throws -> Var {
+        try tape.check(name, self)
+        let x = value
+        let value = Tensor(unchecked: x.shape, y)
+        return tape.record(value, [self], saved: 2 * x.bytes) { [self] g, acc in
+            let d = zip3Lanes(g.scalars, x.scalars, y) { g, x, y in g * df(x, y) }
+            acc.add(self, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    public func exp() throws -> Var { try unaryLanes("exp", mapLanes(scalars, simdExp)) { _, y in y } }
     public func log() throws -> Var { try unary("log", mapScalars(scalars) { Foundation_log($0) }) { x, _ in 1 / x } }
-    public func tanh() throws -> Var { try unary("tanh", mapLanes(scalars, simdTanh)) { _, y in 1 - y * y } }
+    public func tanh() throws -> Var { try unaryLanes("tanh", mapLanes(scalars, simdTanh)) { _, y in 1 - y * y } }
     public func sin() throws -> Var {
         let x = value
         return try tape.checked("sin", self) {
@@ -174,10 +209,10 @@ extension Var {
         }
     }
     public func tan() throws -> Var {
-        try unary("tan", mapLanes(scalars) { x in let (s, c) = simdSinCos(x); return s / c }) { _, y in 1 + y * y }
+        try unaryLanes("tan", mapLanes(scalars) { x in let (s, c) = simdSinCos(x); return s / c }) { _, y in 1 + y * y }
     }
-    public func atan() throws -> Var { try unary("atan", mapScalars(scalars) { Foundation_atan($0) }) { x, _ in 1 / (1 + x * x) } }
-    public func sigmoid() throws -> Var { try unary("sigmoid", mapLanes(scalars, simdSigmoid)) { _, y in y * (1 - y) } }
+    public func atan() throws -> Var { try unaryLanes("atan", mapScalars(scalars) { Foundation_atan($0) }) { x, _ in 1 / (1 + x * x) } }
+    public func sigmoid() throws -> Var { try unaryLanes("sigmoid", mapLanes(scalars, simdSigmoid)) { _, y in y * (1 - y) } }
     public func softplus() throws -> Var {
         try unary("softplus", mapScalars(scalars) { max($0, 0) + Foundation_log1p(Foundation_exp(-abs($0))) }) { x, _ in sigmoidScalar(x) }
     }
@@ -186,12 +221,12 @@ extension Var {
         try unary("leakyRelu", mapScalars(scalars) { $0 > 0 ? $0 : alpha * $0 }) { x, _ in x > 0 ? 1 : alpha }
     }
     public func swish() throws -> Var {
-        try unary("swish", mapLanes(scalars) { $0 * simdSigmoid($0) }) { x, _ in
-            let s = sigmoidScalar(x)
+        try unaryLanes("swish", mapLanes(scalars) { $0 * simdSigmoid($0) }) { x, _ in
+            let s = simdSigmoid(x)
             return s + x * s * (1 - s)
         }
     }
-    public func square() throws -> Var { try unary("square", mapScalars(scalars) { $0 * $0 }) { x, _ in 2 * x } }
+    public func square() throws -> Var { try unaryLanes("square", mapScalars(scalars) { $0 * $0 }) { x, _ in 2 * x } }
 
     public static prefix func - (x: Var) throws -> Var { try x * -1.0 }
 

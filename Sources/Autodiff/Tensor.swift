@@ -96,6 +96,10 @@ enum BroadcastMap: Sendable {
     case identity              // index i
     case scalar                // index 0
     case period(Int)           // index i % p (operand's shape is a suffix of the result's)
+    /// One contiguous group of broadcast dimensions: the result is blocks of `times` repetitions of `inner`
+    /// consecutive operand values; index ((i / (inner·times))·inner + i % inner) % count. Covers e.g. a per-link
+    /// scalar [b, n, 1, 8] against an algebra field [b, n, 8, 8] without an index list.
+    case grouped(inner: Int, times: Int, count: Int)
     case gather([Int])         // explicit index list (general case)
 }
 
@@ -131,6 +135,12 @@ struct BroadcastPlan: Sendable {
         var k = 0
         while k < s.count && s[k] == 1 { k += 1 }
         if Array(s[k...]) == Array(out[k...]) { return .period(n) }
+        // One contiguous group of broadcast dimensions after the leading ones.
+        let diff = (k..<s.count).filter { s[$0] != out[$0] }
+        if let lo = diff.first, let hi = diff.last, hi - lo + 1 == diff.count {
+            let inner = s[(hi + 1)...].reduce(1, *), times = out[lo...hi].reduce(1, *)
+            return .grouped(inner: inner, times: times, count: n)
+        }
         // General: strides in the operand, zero where it broadcasts; odometer over the result.
         let r = out.count
         var strides = [Int](repeating: 0, count: r)
@@ -180,6 +190,20 @@ extension BroadcastMap {
                 }
             }
             return Tensor(unchecked: shape, out)
+        case .grouped(let inner, let times, let count):
+            var out = [Double](repeating: 0, count: count)
+            out.withUnsafeMutableBufferPointer { o in
+                values.withUnsafeBufferPointer { v in
+                    var i = 0, src = 0
+                    while i < v.count {
+                        for t in 0..<times { for j in 0..<inner { o[src + j] += v[i + t * inner + j] } }
+                        i += inner * times
+                        src += inner
+                        if src == count { src = 0 }
+                    }
+                }
+            }
+            return Tensor(unchecked: shape, out)
         case .gather(let idx):
             var out = [Double](repeating: 0, count: shape.reduce(1, *))
             out.withUnsafeMutableBufferPointer { o in
@@ -218,6 +242,22 @@ func broadcastApply(_ n: Int, _ ma: BroadcastMap, _ a: [Double], _ mb: Broadcast
                         for j in 0..<p { out[base + j] = f(pa[j], pb[base + j]) }
                         base += p
                     }
+                case (.identity, .grouped(let inner, let times, let count)):
+                    var i = 0, src = 0
+                    while i < n {
+                        for t in 0..<times { for j in 0..<inner { out[i + t * inner + j] = f(pa[i + t * inner + j], pb[src + j]) } }
+                        i += inner * times
+                        src += inner
+                        if src == count { src = 0 }
+                    }
+                case (.grouped(let inner, let times, let count), .identity):
+                    var i = 0, src = 0
+                    while i < n {
+                        for t in 0..<times { for j in 0..<inner { out[i + t * inner + j] = f(pa[src + j], pb[i + t * inner + j]) } }
+                        i += inner * times
+                        src += inner
+                        if src == count { src = 0 }
+                    }
                 default:
                     for i in 0..<n { out[i] = f(pa[ma.index(i)], pb[mb.index(i)]) }
                 }
@@ -234,6 +274,7 @@ extension BroadcastMap {
         case .identity: return i
         case .scalar: return 0
         case .period(let p): return i % p
+        case .grouped(let inner, let times, let count): return ((i / (inner * times)) * inner + i % inner) % count
         case .gather(let idx): return idx[i]
         }
     }

@@ -206,8 +206,7 @@ public struct SU3LeapfrogDynamics {
         let h = range.count
         let st = try u.su3ClassStaples(geometry, mu: c / 2, parity: c % 2)                         // [b, h, 6, 18, 8]
         let a = try st.sum(axis: 2).reshaped([blocks, h, 1, 18, 8])
-        let ones = u.tape.constant(Tensor(repeating: 1, shape: [1, 1, 6, 1, 1]))
-        let mj = try st.su3Mul(a * ones, adjointLeft: true)                                     // S_j† A
+        let mj = try st.su3Mul(concatenate(Array(repeating: a, count: 6), axis: 2), adjointLeft: true)   // S_j† A
         let tr = try mj.su3TraceReIm().reshaped([blocks, h, 12, 8]) * (1.0 / 6)
         let basis = try mj.su3ProjectTA()                                                          // [b, h, 6, 8, 8]
         let pc = try mom.slice(range, axis: 1)                                                     // [b, h, 8, 8]

@@ -73,6 +73,8 @@ fileprivate func randomField(l0: Int, l1: Int, blocks: Int = 1, seed: UInt64) ->
     static let shapePairs: [([Int], [Int])] = [
         ([3, 4], [3, 4]), ([3, 4], [4]), ([3, 4], [1]), ([3, 4], []), ([], [3, 4]), ([3, 1], [1, 4]),
         ([2, 3, 4], [3, 1]), ([4], [3, 4]), ([1, 4], [3, 1]), ([1], [1]),
+        // one contiguous group of broadcast dimensions (BroadcastMap.grouped), on either side
+        ([2, 3, 5, 4], [2, 3, 1, 4]), ([2, 3, 1, 1, 4], [2, 3, 2, 5, 4]), ([1, 1, 3, 1, 1], [2, 2, 3, 2, 2]), ([3, 1], [2, 3, 4]),
     ]
 
     @Test func binaryOpsWithBroadcasting() throws {
@@ -94,6 +96,10 @@ fileprivate func randomField(l0: Int, l1: Int, blocks: Int = 1, seed: UInt64) ->
         let c = try a * b
         #expect(c.shape == [3, 2])
         #expect(c.scalars == [10, 20, 20, 40, 30, 60])
+        // A middle broadcast group: [2, 1, 2] × [2, 3, 2].
+        let d = tape.constant(try Tensor(shape: [2, 1, 2], scalars: [1, 2, 3, 4]))
+        let e = tape.constant(Tensor(repeating: 1, shape: [2, 3, 2]))
+        #expect(try (d * e).scalars == [1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4])
     }
 
     @Test func unaryOps() throws {
