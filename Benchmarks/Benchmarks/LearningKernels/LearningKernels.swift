@@ -96,4 +96,33 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // SU(3) L2HMC (issue 6): the peer's SU(3) defaults — 8 chains (one SIMD block), 4 leapfrog layers — on 4⁴ and 8⁴.
+    for l in [4, 8] {
+        let label = "\(l)^4 8 chains 4 layers hidden 16,16"
+        func make() throws -> SU3L2HMCSampler {
+            let e = try SU3Ensemble(lattice: Lattice(shape: [l, l, l, l]), beta: 6, chains: 8, seed: 3)
+            e.hotStart()
+            let m = try SU3LeapfrogModel(config: SU3ModelConfig(layers: 4, hidden: [16, 16], activation: "swish",
+                                                                initialStepSize: 0.1, headGain: 1e-3, seed: 4))
+            return try SU3L2HMCSampler(ensemble: e, model: m, threads: 1)
+        }
+        Benchmark("SU3L2HMCTrainStep \(label)") { benchmark in
+            let s = try make()
+            var opt: any Optimizer = Adam(schedule: .constant(1e-3))
+            _ = try s.step(train: opt)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let (r, o) = try s.step(train: opt)
+                opt = o!
+                blackHole(r.loss)
+            }
+        }
+        Benchmark("SU3L2HMCEvalStep \(label)") { benchmark in
+            let s = try make()
+            _ = try s.step()
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations { blackHole(try s.step().0.accepted) }
+        }
+    }
 }
