@@ -46,10 +46,10 @@ public struct SU3LinkGeometry: Sendable, Equatable {
 
     public init(lattice: Lattice) throws {
         guard lattice.dimensions == 4 else {
-            throw ConfigurationError("SU(3) L2HMC lattice \(lattice) is not allowed; it must be 4-dimensional")
+            throw ConfigurationError("SU(3) L2HMC lattice \(lattice.description) is not allowed; it must be 4-dimensional")
         }
         guard lattice.shape.allSatisfy({ $0 >= 2 && $0 % 2 == 0 }) else {
-            throw ConfigurationError("SU(3) L2HMC lattice \(lattice) is not allowed; every extent must be even and ≥ 2 (links are updated by site parity)")
+            throw ConfigurationError("SU(3) L2HMC lattice \(lattice.description) is not allowed; every extent must be even and ≥ 2 (links are updated by site parity)")
         }
         self.lattice = lattice
         let v = lattice.volume

@@ -1,6 +1,8 @@
 // CompareCommand.swift — `l2hmc compare --model DIR`: the trained L2HMC sampler against an HMC tuned at the same β
 // on the same lattice (REFERENCE §5): τ_int(Q_int) (Γ-method, chains as replica), tunneling rate, acceptance, and
 // the cost per independent configuration 2 τ_int(Q_int) × force evaluations per trajectory, and in seconds.
+// The model's group (ModelFolder.group) picks the path: U(1) here, SU(3) in CompareSU3.swift (flowed clover Q and
+// plaquette, on any even 4D lattice given by --shape).
 //
 // HMC tuning: trajectory lengths τ ∈ {0.5, 1, 2} × step sizes ε ∈ {0.05, 0.1, 0.2, 0.25} are each run for a pilot
 // of `pilot` trajectories; candidates with acceptance in [0.6, 0.95] are ranked by their pilot cost and the best is
@@ -14,27 +16,44 @@ import L2HMC
 public struct CompareCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare a trained U(1) L2HMC model with HMC tuned at the same β (cost per independent configuration).")
+        abstract: "Compare a trained U(1) or SU(3) L2HMC model with HMC tuned at the same β (cost per independent configuration).",
+        discussion: """
+        The model's group decides. U1: the model's lattice; HMC scan τ ∈ {0.5, 1, 2} × ε ∈ {0.05, 0.1, 0.2, 0.25}; \
+        τ_int of Q_int, tunneling rate. SU3: any 4D lattice with even extents (--shape, default 4x4x4x4; SU(3) \
+        models are lattice-size independent), HMC scan τ ∈ {0.5, 1, 2} × ε ∈ {0.05, 0.1, 0.15, 0.2}; τ_int of the \
+        clover Q after Wilson flow to --flow-time (measured every --measure-every trajectories) and of the plaquette \
+        (every trajectory); the headline cost uses the larger τ_int. Both samplers start from the same \
+        HMC-thermalised configurations; HMC candidates with 60–95 % pilot acceptance are ranked by pilot cost. \
+        Cost per independent configuration = 2 τ_int × force evaluations per trajectory (L2HMC: 2N + 1). Output: \
+        compare.json, compare.md, cost.svg, data/*.npy.
+        """)
 
     @Option(name: .long, help: "Trained model: a model folder or a training run folder.") var model: String
     @Option(name: .long, help: "β of the comparison. [default: the model's final training β]") var beta: Double?
-    @Option(name: .long, help: "Chains (multiple of 8). [default: 64]") var chains: Int = 64
+    @Option(name: .long, help: "Chains (multiple of 8). [default: 64 (U1), 8 (SU3)]") var chains: Int?
+    @Option(name: .long, help: "SU3: lattice extents L0xL1xL2xL3, all even (U1 models fix their lattice). [default: 4x4x4x4]") var shape: String?
     @Option(name: .long, help: "Measured trajectories per sampler. [default: 1000]") var trajectories: Int = 1000
     @Option(name: .long, help: "HMC thermalisation trajectories before both samplers. [default: 200]") var thermalization: Int = 200
     @Option(name: .long, help: "Pilot trajectories per HMC candidate (longer pilots rank candidates more reliably when τ_int is large). [default: 400]") var pilot: Int = 400
     @Option(name: .long, help: "Seed. [default: 1]") var seed: UInt64 = 1
     @Option(name: .long, help: "Threads. [default: all cores]") var threads: Int = RunConfiguration.defaultThreads
-    @Option(name: .long, help: "Output folder. [default: <model's training folder>/compare-beta-<β>]") var out: String?
+    @Option(name: .customLong("flow-time"), help: "SU3: Wilson-flow time t/a² of the measured clover charge (≥ 0). [default: 1.0]") var flowTime: Double?
+    @Option(name: .customLong("flow-step"), help: "SU3: RK3 flow step ε/a² in (0, 1]. [default: 0.02]") var flowStep: Double?
+    @Option(name: .customLong("measure-every"), help: "SU3: flow measurement every N trajectories (≥ 1). [default: 10]") var measureEvery: Int?
+    @Option(name: .long, help: "Output folder. [default: <model's training folder>/compare-beta-<β> (U1), …/compare-<shape>-beta-<β> (SU3)]") var out: String?
     @Flag(name: .long, help: "Print nothing but errors.") var quiet: Bool = false
 
     public init() {}
 
     public func validate() throws {
-        guard chains >= 8, chains % 8 == 0 else { throw ValidationError("--chains \(chains) is not allowed; use a positive multiple of 8") }
+        if let chains { guard chains >= 8, chains % 8 == 0 else { throw ValidationError("--chains \(chains) is not allowed; use a positive multiple of 8") } }
         guard trajectories >= 10 else { throw ValidationError("--trajectories \(trajectories) is not allowed; need ≥ 10") }
         guard thermalization >= 0, pilot >= 10 else { throw ValidationError("--thermalization must be ≥ 0 and --pilot ≥ 10") }
         guard threads >= 1 else { throw ValidationError("--threads \(threads) is not allowed; need ≥ 1") }
         if let beta { guard beta > 0, beta.isFinite else { throw ValidationError("--beta \(beta) is not allowed; β must be > 0") } }
+        if let flowTime { guard flowTime >= 0, flowTime.isFinite else { throw ValidationError("--flow-time \(flowTime) is not allowed; need a finite t/a² ≥ 0") } }
+        if let flowStep { guard flowStep > 0, flowStep <= 1 else { throw ValidationError("--flow-step \(flowStep) is not allowed; need 0 < ε ≤ 1 (units of a²)") } }
+        if let measureEvery { guard measureEvery >= 1 else { throw ValidationError("--measure-every \(measureEvery) is not allowed; need an integer ≥ 1") } }
     }
 
     struct Result: Codable {
@@ -57,9 +76,30 @@ public struct CompareCommand: ParsableCommand {
     public func run() throws {
         let console = Console(quiet: quiet)
         try console.reportingErrors {
+            if try ModelFolder.group(model) == "SU3" {
+                try runSU3(console: console)
+            } else {
+                try runU1(console: console)
+            }
+        }
+    }
+
+    /// The U(1) comparison (the model's lattice; τ_int of Q_int, tunneling rate).
+    func runU1(console: Console) throws {
+        do {
+            let chains = self.chains ?? 64
             let loaded = try ModelFolder.load(model)
+            for (flag, given) in [("--flow-time", flowTime != nil), ("--flow-step", flowStep != nil), ("--measure-every", measureEvery != nil)] where given {
+                throw ConfigurationError("\(flag) applies to SU3 models only; --model \(model) holds a U1 model")
+            }
             let b = beta ?? loaded.description.beta
             let shape = [loaded.model.config.l0, loaded.model.config.l1]
+            if let s = self.shape {
+                let given = try Lattice(parsing: s).shape
+                guard given == shape else {
+                    throw ConfigurationError("--shape \(s) does not match the U1 model's lattice \(Lattice.format(shape)); U1 models are tied to their lattice (omit --shape)")
+                }
+            }
             let folder = URL(fileURLWithPath: out ?? (URL(fileURLWithPath: model).path + "/compare-beta-\(b)"))
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("compare.json").path) {
                 throw ConfigurationError("output folder \(folder.path) already holds a comparison; choose another --out")
@@ -149,7 +189,7 @@ public struct CompareCommand: ParsableCommand {
     }
 
     /// A bar chart of the cost per independent configuration (force evaluations) with error bars.
-    static func svg(_ rs: [Result], title: String) -> String {
+    static func svg(_ rs: [Result], title: String, axisLabel: String = "2 τ_int(Q) × force evaluations") -> String {
         let w = 480.0, h = 320.0, left = 70.0, bottom = 40.0, top = 40.0
         let maxV = max(rs.map { $0.costForces + $0.costForcesError }.max() ?? 1, 1e-9) * 1.15
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -161,7 +201,7 @@ public struct CompareCommand: ParsableCommand {
             let v = maxV * Double(k) / 4, y = h - bottom - (h - bottom - top) * Double(k) / 4
             s += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(String(format: "%.3g", v))</text>\n"
         }
-        s += "<text x=\"16\" y=\"\(h / 2)\" transform=\"rotate(-90 16 \(h / 2))\" text-anchor=\"middle\">2 τ_int(Q) × force evaluations</text>\n"
+        s += "<text x=\"16\" y=\"\(h / 2)\" transform=\"rotate(-90 16 \(h / 2))\" text-anchor=\"middle\">\(axisLabel)</text>\n"
         let colors = ["#1f77b4", "#ff7f0e"]
         let bw = (w - left - 40) / Double(rs.count) * 0.5
         for (i, r) in rs.enumerated() {
