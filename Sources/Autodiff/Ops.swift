@@ -10,7 +10,8 @@
 //   * `roll(by:axis:)` is NumPy's roll: out[i] = in[(i − k) mod n]. On a lattice field of layout
 //     [blocks, 2, L1, L0, 8] (U1Ops.swift) the field y(n) = x(n + k·μ̂) is `x.roll(by: −k, axis: μ == 0 ? 3 : 2)`.
 //   * Masks: `masked(by:)` multiplies by a constant tensor (broadcast), no gradient flows into the mask.
-// Sine and cosine use the lane-wise kernels of LatticeCore (SIMDMath.swift); the rest uses the platform libm.
+// sin, cos, tan, exp, tanh, sigmoid, swish and atan use the lane-wise kernels of LatticeCore (SIMDMath.swift);
+// log and softplus use the platform libm.
 import LatticeCore
 #if canImport(Glibc)
 import Glibc
@@ -211,7 +212,7 @@ extension Var {
     public func tan() throws -> Var {
         try unaryLanes("tan", mapLanes(scalars) { x in let (s, c) = simdSinCos(x); return s / c }) { _, y in 1 + y * y }
     }
-    public func atan() throws -> Var { try unaryLanes("atan", mapScalars(scalars) { Foundation_atan($0) }) { x, _ in 1 / (1 + x * x) } }
+    public func atan() throws -> Var { try unaryLanes("atan", mapLanes(scalars, simdAtan)) { x, _ in 1 / (1 + x * x) } }
     public func sigmoid() throws -> Var { try unaryLanes("sigmoid", mapLanes(scalars, simdSigmoid)) { _, y in y * (1 - y) } }
     public func softplus() throws -> Var {
         try unary("softplus", mapScalars(scalars) { max($0, 0) + Foundation_log1p(Foundation_exp(-abs($0))) }) { x, _ in sigmoidScalar(x) }
@@ -446,6 +447,19 @@ extension Var {
         let strides = perm.map { inStrides[$0] }
         let n = x.count
         guard r > 0, n > 0 else { return x }
+        // Swap of the last two axes (the chain-row ↔ lane-blocked conversions): plain 2D transposes per outer index.
+        if r >= 2 && perm[r - 1] == r - 2 && perm[r - 2] == r - 1 && (0..<(r - 2)).allSatisfy({ perm[$0] == $0 }) {
+            let a = shape[r - 2], b = shape[r - 1], outer = n / (a * b)
+            return [Double](unsafeUninitializedCapacity: n) { p, done in
+                x.withUnsafeBufferPointer { q in
+                    for o in 0..<outer {
+                        let base = o * a * b
+                        for i in 0..<a { for j in 0..<b { p[base + j * a + i] = q[base + i * b + j] } }
+                    }
+                }
+                done = n
+            }
+        }
         // Innermost output axis handled as a strided inner loop.
         let lastN = outShape[r - 1], lastS = strides[r - 1]
         return [Double](unsafeUninitializedCapacity: n) { p, done in

@@ -291,3 +291,35 @@ public func simdTanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
 /// The logistic function 1/(1 + e^{−x}) lane-wise (simdExp).
 @inlinable @inline(__always)
 public func simdSigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> { 1 / (1 + simdExp(-x)) }
+
+/// atan(x) on 8 lanes (Cephes' atan: range reduction to |x| ≤ 0.66 via π/2 − atan(1/x) and π/4 + atan((x−1)/(x+1)),
+/// then x + x·z·P(z)/Q(z), z = x²; a few ulp against libm, tested in SIMDAtanTests). NaN propagates; ±∞ → ±π/2.
+@inlinable
+public func simdAtan(_ x0: SIMD8<Double>) -> SIMD8<Double> {
+    let sign = x0 .< 0
+    var x = x0.replacing(with: -x0, where: sign)
+    let big = x .> 2.41421356237309504880           // tan(3π/8)
+    let mid = (x .> 0.66) .& .!big
+    let moreBits = 6.123233995736765886130e-17
+    var y = SIMD8<Double>(repeating: 0)
+    y.replace(with: SIMD8(repeating: Double.pi / 2), where: big)
+    y.replace(with: SIMD8(repeating: Double.pi / 4), where: mid)
+    x = x.replacing(with: -1 / x, where: big)
+    x = x.replacing(with: (x - 1) / (x + 1), where: mid)
+    let z = x * x
+    var p = SIMD8<Double>(repeating: -8.750608600031904122785e-1)
+    p = p * z + -1.615753718733365076637e1
+    p = p * z + -7.500855792314704667340e1
+    p = p * z + -1.228866684490136173410e2
+    p = p * z + -6.485021904942025371773e1
+    var q = z + 2.485846490142306297962e1
+    q = q * z + 1.650270098316988542046e2
+    q = q * z + 4.328810604912902668951e2
+    q = q * z + 4.853903996359136964868e2
+    q = q * z + 1.945506571482613964425e2
+    var r = x * (z * p / q) + x
+    r.replace(with: r + moreBits, where: big)
+    r.replace(with: r + 0.5 * moreBits, where: mid)
+    let out = y + r
+    return out.replacing(with: -out, where: sign)
+}

@@ -302,3 +302,25 @@ import Testing
         #expect(special[0] == 0 && special[2] == 1 && special[3] == -1 && special[4].isNaN && special[7] == 1)
     }
 }
+
+@Suite struct SIMDAtanTests {
+    @Test func atanMatchesFoundation() {
+        var worst = 0.0
+        var r = ChainRNG(seed: 19, chain: 0)
+        for k in 0..<20_000 {
+            var x = SIMD8<Double>()
+            let scale = [1e-8, 0.5, 1, 3, 1e6][k % 5]
+            for l in 0..<8 { x[l] = (r.uniform() - 0.5) * 2 * scale }
+            let y = simdAtan(x)
+            for l in 0..<8 {
+                let e = Foundation.atan(x[l])
+                worst = max(worst, abs(y[l] - e) / max(abs(e), 1e-300))
+            }
+        }
+        #expect(worst < 4e-16, "atan max relative error \(worst)")
+        let special = simdAtan(SIMD8(0, -0.0, .infinity, -.infinity, .nan, 0.66, 2.41421356237309504880, 1))
+        #expect(special[0] == 0 && special[2] == Double.pi / 2 && special[3] == -Double.pi / 2 && special[4].isNaN)
+        #expect(abs(special[5] - Foundation.atan(0.66)) < 2e-16 && abs(special[6] - 3 * Double.pi / 8) < 4e-16)
+        #expect(abs(special[7] - Double.pi / 4) < 2e-16)
+    }
+}
