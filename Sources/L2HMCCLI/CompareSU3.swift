@@ -128,11 +128,11 @@ extension CompareCommand {
         if need > have * 3 / 4 {
             throw ConfigurationError("--shape \(lattice.description) with --chains \(chains) needs \(need / (1 << 20)) MiB, more than 75 % of this machine's \(have / (1 << 20)) MiB; use a smaller lattice or fewer chains")
         }
-        guard trajectories / every >= 4 else {
-            throw ConfigurationError("--trajectories \(trajectories) with --measure-every \(every) gives \(trajectories / every) flow measurements; need ≥ 4 (lower --measure-every or raise --trajectories)")
+        guard trajectories / every >= 2 else {
+            throw ConfigurationError("--trajectories \(trajectories) with --measure-every \(every) gives \(trajectories / every) flow measurements; need ≥ 2 (lower --measure-every or raise --trajectories)")
         }
-        guard pilot / every >= 4 else {
-            throw ConfigurationError("--pilot \(pilot) with --measure-every \(every) gives \(pilot / every) flow measurements per HMC candidate; need ≥ 4 (lower --measure-every or raise --pilot)")
+        guard pilot / every >= 2 else {
+            throw ConfigurationError("--pilot \(pilot) with --measure-every \(every) gives \(pilot / every) flow measurements per HMC candidate; need ≥ 2 (lower --measure-every or raise --pilot)")
         }
         let folder = URL(fileURLWithPath: out ?? (URL(fileURLWithPath: model).path + "/compare-\(lattice.description)-beta-\(b)"))
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("compare.json").path) {

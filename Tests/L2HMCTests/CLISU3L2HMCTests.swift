@@ -151,7 +151,7 @@ import Testing
             (["compare", "--model", su3.path, "--shape", "8x8"], ["8x8", "4-dimensional"]),
             (["compare", "--model", su3.path, "--chains", "12"], ["12", "multiple of 8"]),
             (["compare", "--model", su3.path, "--flow-step", "0"], ["--flow-step", "0"]),
-            (["compare", "--model", su3.path, "--trajectories", "20", "--measure-every", "10"], ["--measure-every 10", "≥ 4"]),
+            (["compare", "--model", su3.path, "--trajectories", "20", "--measure-every", "11"], ["--measure-every 11", "≥ 2"]),
             (["compare", "--model", u1.path, "--flow-time", "0.5"], ["--flow-time", "SU3"]),
             (["compare", "--model", u1.path, "--shape", "8x8"], ["8x8", "4x4"]),
             (["compare", "--model", tmp.appendingPathComponent("nomodel").path], ["nomodel"]),
