@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "mlp-regression-example", targets: ["MLPRegressionExample"]),
         .executable(name: "u1-l2hmc-example", targets: ["U1L2HMCExample"]),
         .executable(name: "su3-hmc-example", targets: ["SU3HMCExample"]),
+        .executable(name: "su3-l2hmc-example", targets: ["SU3L2HMCExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,7 @@ let package = Package(
         .executableTarget(name: "MLPRegressionExample", dependencies: ["Autodiff"], path: "Examples/MLPRegressionExample"),
         .executableTarget(name: "U1L2HMCExample", dependencies: ["L2HMC"], path: "Examples/U1L2HMCExample"),
         .executableTarget(name: "SU3HMCExample", dependencies: ["L2HMC"], path: "Examples/SU3HMCExample"),
-        .testTarget(name: "L2HMCTests", dependencies: ["L2HMC", "L2HMCCLI", "Autodiff", "l2hmc", "U1HMCExample", "MLPRegressionExample", "U1L2HMCExample", "SU3HMCExample"]),
+        .executableTarget(name: "SU3L2HMCExample", dependencies: ["L2HMC"], path: "Examples/SU3L2HMCExample"),
+        .testTarget(name: "L2HMCTests", dependencies: ["L2HMC", "L2HMCCLI", "Autodiff", "l2hmc", "U1HMCExample", "MLPRegressionExample", "U1L2HMCExample", "SU3HMCExample", "SU3L2HMCExample"]),
     ]
 )

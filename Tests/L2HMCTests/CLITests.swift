@@ -332,6 +332,12 @@ func dataFiles(_ run: URL) throws -> [String: NpyArray] {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("done") && r.stdout.contains("l2hmc") && r.stdout.contains("hmc"), "example output: \(r.stdout)")
     }
+
+    @Test func su3L2HMCExampleTrainsSamplesAndChecksExactness() throws {
+        let r = try runTool([], tool: "su3-l2hmc-example")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("done") && r.stdout.contains("proposal: max |UU† − 1|"), "example output: \(r.stdout)")
+    }
 }
 
 @Suite struct DocumentationTests {
