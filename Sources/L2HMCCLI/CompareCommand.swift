@@ -32,9 +32,9 @@ public struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "β of the comparison. [default: the model's final training β]") var beta: Double?
     @Option(name: .long, help: "Chains (multiple of 8). [default: 64 (U1), 8 (SU3)]") var chains: Int?
     @Option(name: .long, help: "SU3: lattice extents L0xL1xL2xL3, all even (U1 models fix their lattice). [default: 4x4x4x4]") var shape: String?
-    @Option(name: .long, help: "Measured trajectories per sampler. [default: 1000]") var trajectories: Int = 1000
-    @Option(name: .long, help: "HMC thermalisation trajectories before both samplers. [default: 200]") var thermalization: Int = 200
-    @Option(name: .long, help: "Pilot trajectories per HMC candidate (longer pilots rank candidates more reliably when τ_int is large). [default: 400]") var pilot: Int = 400
+    @Option(name: .customLong("trajectories"), help: "Measured trajectories per sampler. [default: 1000 (U1), 200 (SU3)]") var trajectoriesOption: Int?
+    @Option(name: .customLong("thermalization"), help: "HMC thermalisation trajectories before both samplers. [default: 200 (U1), 100 (SU3)]") var thermalizationOption: Int?
+    @Option(name: .customLong("pilot"), help: "Pilot trajectories per HMC candidate (longer pilots rank candidates more reliably when τ_int is large). [default: 400 (U1), 50 (SU3)]") var pilotOption: Int?
     @Option(name: .long, help: "Seed. [default: 1]") var seed: UInt64 = 1
     @Option(name: .long, help: "Threads. [default: all cores]") var threads: Int = RunConfiguration.defaultThreads
     @Option(name: .customLong("flow-time"), help: "SU3: Wilson-flow time t/a² of the measured clover charge (≥ 0). [default: 1.0]") var flowTime: Double?
@@ -47,8 +47,9 @@ public struct CompareCommand: ParsableCommand {
 
     public func validate() throws {
         if let chains { guard chains >= 8, chains % 8 == 0 else { throw ValidationError("--chains \(chains) is not allowed; use a positive multiple of 8") } }
-        guard trajectories >= 10 else { throw ValidationError("--trajectories \(trajectories) is not allowed; need ≥ 10") }
-        guard thermalization >= 0, pilot >= 10 else { throw ValidationError("--thermalization must be ≥ 0 and --pilot ≥ 10") }
+        if let t = trajectoriesOption { guard t >= 10 else { throw ValidationError("--trajectories \(t) is not allowed; need ≥ 10") } }
+        if let t = thermalizationOption { guard t >= 0 else { throw ValidationError("--thermalization \(t) is not allowed; need ≥ 0") } }
+        if let p = pilotOption { guard p >= 10 else { throw ValidationError("--pilot \(p) is not allowed; need ≥ 10") } }
         guard threads >= 1 else { throw ValidationError("--threads \(threads) is not allowed; need ≥ 1") }
         if let beta { guard beta > 0, beta.isFinite else { throw ValidationError("--beta \(beta) is not allowed; β must be > 0") } }
         if let flowTime { guard flowTime >= 0, flowTime.isFinite else { throw ValidationError("--flow-time \(flowTime) is not allowed; need a finite t/a² ≥ 0") } }
@@ -88,6 +89,7 @@ public struct CompareCommand: ParsableCommand {
     func runU1(console: Console) throws {
         do {
             let chains = self.chains ?? 64
+            let trajectories = trajectoriesOption ?? 1000, thermalization = thermalizationOption ?? 200, pilot = pilotOption ?? 400
             let loaded = try ModelFolder.load(model)
             for (flag, given) in [("--flow-time", flowTime != nil), ("--flow-step", flowStep != nil), ("--measure-every", measureEvery != nil)] where given {
                 throw ConfigurationError("\(flag) applies to SU3 models only; --model \(model) holds a U1 model")

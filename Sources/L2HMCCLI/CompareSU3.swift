@@ -111,6 +111,7 @@ extension CompareCommand {
     func runSU3(console: Console) throws {
         let loaded = try ModelFolder.loadSU3(model)
         let chains = self.chains ?? 8
+        let trajectories = trajectoriesOption ?? 200, thermalization = thermalizationOption ?? 100, pilot = pilotOption ?? 50
         let b = beta ?? loaded.description.beta
         let flowTime = self.flowTime ?? 1.0, flowStep = self.flowStep ?? 0.02, every = self.measureEvery ?? 10
         let lattice: Lattice
