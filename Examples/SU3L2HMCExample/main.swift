@@ -49,7 +49,7 @@ func run() throws {
 
     // 3. What exactness rests on, checked on one block of 8 chains: links stay in SU(3) and M(M(ξ)) = ξ.
     let geometry = sampler.geometry
-    let dynamics = try SU3LeapfrogDynamics(model: sampler.model, geometry: geometry, beta: beta, blocks: 1)
+    let dynamics = try SU3LeapfrogDynamics(model: sampler.model, geometry: geometry, beta: beta, action: ensemble.action, blocks: 1)
     let tape = Tape()
     let params = try BoundParameters(rebinding: sampler.model.parameters,
                                      vars: sampler.model.parameters.tensors.map { tape.constant($0) })

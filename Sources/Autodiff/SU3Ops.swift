@@ -27,6 +27,10 @@
 //                            their links belongs to the class (this is what makes the L2HMC link update invertible).
 //   su3WilsonAction(g, β)    → [blocks·8]: S per chain (VJP: −(β/3)·ḡ·A†, A the staple sum).
 //   su3CloverCharge(g)       → [blocks·8]: the un-flowed clover Q per chain (SU3Flow.swift's definition).
+//   su3GaugeAction(g, β, action), su3Force(g, β, action): any SU3GaugeAction (Wilson, Symanzik, Iwasaki, DBW2):
+//                            the action per chain and the force (β/6)·TA(U (c0 A_plaq + c1 A_rect)) per link, with
+//                            VJPs along the plaquette and rectangle paths (the force's VJP is a Hessian–vector product).
+//   su3Adjoint: M†.
 //   su3Mul, su3Exp, su3TraceReIm, su3ProjectTA: batched matrix product (optionally with adjoints), exponential of
 //                            an algebra field, trace, traceless anti-Hermitian projection.
 //   replacingSlice(range, axis:, with:)  (Ops on any tensor): the field with one range along an axis replaced.
@@ -587,6 +591,154 @@ extension Var {
                     }
                 }
             }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+}
+
+// MARK: - Rectangle-improved actions (Symanzik, Iwasaki, DBW2) and the improved force, differentiable
+
+/// The 18 rectangle staples of link (μ, slot x) as paths after U_μ(x) (SU3Action.swift's A1up…A3dn per ν ≠ μ), so
+/// that U_μ(x)·(path product) runs around one 1×2 rectangle containing the link; Re Tr(U A_rect) = Σ of those.
+func rectangleStaplePaths(_ g: SU3LinkGeometry, mu: Int, slot x: Int) -> [([Int], [Bool])] {
+    let v = g.volume
+    @inline(__always) func f(_ d: Int, _ s: Int) -> Int { Int(g.forward[d * v + s]) }
+    @inline(__always) func b(_ d: Int, _ s: Int) -> Int { Int(g.backward[d * v + s]) }
+    @inline(__always) func l(_ d: Int, _ s: Int) -> Int { d * v + s }
+    let xpm = f(mu, x), xmm = b(mu, x), xp2m = f(mu, xpm)
+    var out: [([Int], [Bool])] = []
+    for nu in 0..<4 where nu != mu {
+        let xpn = f(nu, x), xmn = b(nu, x)
+        let xpmpn = f(nu, xpm), xpmmn = b(nu, xpm)
+        let xmmpn = f(nu, xmm), xmmmn = b(nu, xmm)
+        let xp2mmn = b(nu, xp2m), xp2n = f(nu, xpn), xm2n = b(nu, xmn), xpmm2n = b(nu, xpmmn)
+        // A1up = U_μ(x+μ) U_ν(x+2μ) U_μ(x+μ+ν)† U_μ(x+ν)† U_ν(x)†
+        out.append(([l(mu, xpm), l(nu, xp2m), l(mu, xpmpn), l(mu, xpn), l(nu, x)], [false, false, true, true, true]))
+        // A2up = U_ν(x+μ) U_μ(x+ν)† U_μ(x−μ+ν)† U_ν(x−μ)† U_μ(x−μ)
+        out.append(([l(nu, xpm), l(mu, xpn), l(mu, xmmpn), l(nu, xmm), l(mu, xmm)], [false, true, true, true, false]))
+        // A3up = U_ν(x+μ) U_ν(x+μ+ν) U_μ(x+2ν)† U_ν(x+ν)† U_ν(x)†
+        out.append(([l(nu, xpm), l(nu, xpmpn), l(mu, xp2n), l(nu, xpn), l(nu, x)], [false, false, true, true, true]))
+        // A1dn = U_μ(x+μ) U_ν(x+2μ−ν)† U_μ(x+μ−ν)† U_μ(x−ν)† U_ν(x−ν)
+        out.append(([l(mu, xpm), l(nu, xp2mmn), l(mu, xpmmn), l(mu, xmn), l(nu, xmn)], [false, true, true, true, false]))
+        // A2dn = U_ν(x+μ−ν)† U_μ(x−ν)† U_μ(x−μ−ν)† U_ν(x−μ−ν) U_μ(x−μ)
+        out.append(([l(nu, xpmmn), l(mu, xmn), l(mu, xmmmn), l(nu, xmmmn), l(mu, xmm)], [true, true, true, false, false]))
+        // A3dn = U_ν(x+μ−ν)† U_ν(x+μ−2ν)† U_μ(x−2ν)† U_ν(x−2ν) U_ν(x−ν)
+        out.append(([l(nu, xpmmn), l(nu, xpmm2n), l(mu, xm2n), l(nu, xm2n), l(nu, xmn)], [true, true, true, false, false]))
+    }
+    return out
+}
+
+/// The six plaquette staples of link (μ, slot x) as paths after U_μ(x) (same order as `plaquettePath`).
+func plaquetteStaplePaths(_ g: SU3LinkGeometry, mu: Int, slot x: Int) -> [([Int], [Bool])] {
+    (0..<6).map { j in
+        let (idx, dag) = plaquettePath(g, mu: mu, slot: x, staple: j)
+        return (Array(idx.dropFirst()), Array(dag.dropFirst()))
+    }
+}
+
+/// c0·A_plaq + c1·A_rect of link (μ, slot x) from the paths (equals SU3Block.improvedStaples up to rounding).
+func improvedStapleSum(_ u: UnsafePointer<SU3>, _ g: SU3LinkGeometry, mu: Int, slot x: Int, c0: Double, c1: Double) -> SU3 {
+    var ap = SU3.zero, ar = SU3.zero
+    for (idx, dag) in plaquetteStaplePaths(g, mu: mu, slot: x) { ap += pathProduct(u, idx, dag) }
+    if c1 != 0 { for (idx, dag) in rectangleStaplePaths(g, mu: mu, slot: x) { ar += pathProduct(u, idx, dag) } }
+    return SU3.combine(c0, ap, c1, ar)
+}
+
+extension Var {
+    /// Gauge action S = β[c0 Σ_P (1 − ⅓ Re Tr P) + c1 Σ_R (1 − ⅓ Re Tr R)] per chain (SU3Action.swift), shape
+    /// [blocks·8]; VJP −(β/3)·ḡ·(c0 A_plaq + c1 A_rect)†. For the Wilson action this is `su3WilsonAction`.
+    public func su3GaugeAction(_ g: SU3LinkGeometry, beta: Double, action: SU3GaugeAction) throws -> Var {
+        if action == .wilson { return try su3WilsonAction(g, beta: beta) }
+        let nb = try su3LinkGeometry("su3GaugeAction", g)
+        let m = g.links, v = g.volume, x = self, xs = scalars
+        let c0 = action.c0, c1 = action.c1
+        let y = withSU3(xs) { u in
+            makeLanes(count: nb) { out in
+                for b in 0..<nb {
+                    var sp = Lanes(), sr = Lanes()
+                    let ub = u + b * m
+                    for l in 0..<m {
+                        let mu = l / v, s = l % v
+                        sp += SU3.reTraceMul(ub[l], improvedStapleSum(ub, g, mu: mu, slot: s, c0: 1, c1: 0))
+                        sr += SU3.reTraceMul(ub[l], improvedStapleSum(ub, g, mu: mu, slot: s, c0: 0, c1: 1))
+                    }
+                    // Σ_ℓ Re Tr(U A_plaq) = 4 Σ_P, Σ_ℓ Re Tr(U A_rect) = 6 Σ_R.
+                    let plaq = Lanes(repeating: Double(6 * v)) - sp * (1.0 / 12)
+                    let rect = Lanes(repeating: Double(12 * v)) - sr * (1.0 / 18)
+                    out[b] = beta * (c0 * plaq + c1 * rect)
+                }
+            }
+        }
+        return tape.record(Tensor(unchecked: [nb * 8], y), [x], saved: x.value.bytes) { gr, acc in
+            let d = withSU3(xs) { u in
+                withLanes(gr.scalars) { pg in
+                    makeSU3(count: nb * m) { out in
+                        for b in 0..<nb {
+                            let ub = u + b * m
+                            let c = (-beta / 3) * pg[b]
+                            for l in 0..<m {
+                                out[b * m + l] = c * improvedStapleSum(ub, g, mu: l / v, slot: l % v, c0: c0, c1: c1).adjoint
+                            }
+                        }
+                    }
+                }
+            }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    /// The force ∂S/∂ω_a = (β/6)·p_a(U·(c0 A_plaq + c1 A_rect)) of every link, shape [blocks, 4V, 8, 8] (for the
+    /// Wilson action it equals Σ_j of the force components of `su3PlaquetteLoops`). The VJP differentiates every
+    /// loop U·staple along its path (a Hessian–vector product).
+    public func su3Force(_ g: SU3LinkGeometry, beta: Double, action: SU3GaugeAction) throws -> Var {
+        let nb = try su3LinkGeometry("su3Force", g)
+        let m = g.links, v = g.volume, x = self, xs = scalars
+        let c0 = action.c0, c1 = action.c1, c = beta / 6
+        let y = withSU3(xs) { u in
+            makeAlgebra(count: nb * m) { out in
+                for b in 0..<nb {
+                    let ub = u + b * m
+                    for l in 0..<m {
+                        let a = improvedStapleSum(ub, g, mu: l / v, slot: l % v, c0: c0, c1: c1)
+                        out[b * m + l] = c * SU3Algebra(projecting: SU3.mul(ub[l], a))
+                    }
+                }
+            }
+        }
+        return tape.record(Tensor(unchecked: [nb, m, 8, 8], y), [x], saved: x.value.bytes) { gr, acc in
+            let d = withSU3(xs) { u in
+                withAlgebra(gr.scalars) { pg in
+                    makeSU3(count: nb * m) { out in
+                        out.initialize(repeating: .zero, count: nb * m)
+                        for b in 0..<nb {
+                            let ub = u + b * m
+                            for l in 0..<m {
+                                let mu = l / v, s = l % v
+                                let wbar = projectionCotangent(c * pg[b * m + l])
+                                for (idx, dag) in plaquetteStaplePaths(g, mu: mu, slot: s) {
+                                    accumulatePathCotangent(ub, [l] + idx, [false] + dag, c0 * wbar, into: out + b * m)
+                                }
+                                if c1 != 0 {
+                                    for (idx, dag) in rectangleStaplePaths(g, mu: mu, slot: s) {
+                                        accumulatePathCotangent(ub, [l] + idx, [false] + dag, c1 * wbar, into: out + b * m)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            acc.add(x, Tensor(unchecked: x.shape, d))
+        }
+    }
+
+    /// The adjoint M† of a matrix tensor [..., 18, 8] (VJP: the adjoint of the cotangent).
+    public func su3Adjoint() throws -> Var {
+        let n = try su3Batch("su3Adjoint", inner: 18)
+        let x = self
+        let y = withSU3(scalars) { a in makeSU3(count: n) { out in for i in 0..<n { out[i] = a[i].adjoint } } }
+        return tape.record(Tensor(unchecked: shape, y), [x], saved: 0) { gr, acc in
+            let d = withSU3(gr.scalars) { a in makeSU3(count: n) { out in for i in 0..<n { out[i] = a[i].adjoint } } }
             acc.add(x, Tensor(unchecked: x.shape, d))
         }
     }

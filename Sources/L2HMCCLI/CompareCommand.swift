@@ -39,6 +39,7 @@ public struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Threads. [default: all cores]") var threads: Int = RunConfiguration.defaultThreads
     @Option(name: .customLong("flow-time"), help: "SU3: Wilson-flow time t/a² of the measured clover charge (≥ 0). [default: 1.0]") var flowTime: Double?
     @Option(name: .customLong("flow-step"), help: "SU3: RK3 flow step ε/a² in (0, 1]. [default: 0.02]") var flowStep: Double?
+    @Option(name: .long, help: "SU3: gauge action of both samplers: wilson, symanzik, iwasaki or dbw2. [default: wilson]") var action: String?
     @Option(name: .customLong("measure-every"), help: "SU3: flow measurement every N trajectories (≥ 1). [default: 10]") var measureEvery: Int?
     @Option(name: .long, help: "Output folder. [default: <model's training folder>/compare-beta-<β> (U1), …/compare-<shape>-beta-<β> (SU3)]") var out: String?
     @Flag(name: .long, help: "Print nothing but errors.") var quiet: Bool = false
@@ -91,7 +92,8 @@ public struct CompareCommand: ParsableCommand {
             let chains = self.chains ?? 64
             let trajectories = trajectoriesOption ?? 1000, thermalization = thermalizationOption ?? 200, pilot = pilotOption ?? 400
             let loaded = try ModelFolder.load(model)
-            for (flag, given) in [("--flow-time", flowTime != nil), ("--flow-step", flowStep != nil), ("--measure-every", measureEvery != nil)] where given {
+            for (flag, given) in [("--flow-time", flowTime != nil), ("--flow-step", flowStep != nil), ("--measure-every", measureEvery != nil),
+                                  ("--action", action != nil)] where given {
                 throw ConfigurationError("\(flag) applies to SU3 models only; --model \(model) holds a U1 model")
             }
             let b = beta ?? loaded.description.beta

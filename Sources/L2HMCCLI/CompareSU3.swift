@@ -1,6 +1,7 @@
 // CompareSU3.swift — `l2hmc compare --model DIR` for an SU(3) model: the trained sampler (SU3L2HMCDriver) against
 // an HMC tuned at the same β on the same lattice (REFERENCE §2, §4, §5).
 //
+// Action: --action (wilson, symanzik, iwasaki, dbw2; default wilson) for both samplers.
 // Lattice: SU(3) models are local, so the lattice is free: --shape (default 4x4x4x4), 4D with even extents
 // (SU3LinkGeometry validates), up to 16x16x16x16 as in training. Chains: --chains (default 8, a multiple of 8).
 // Start: one HMC thermalisation (leapfrog ε = 0.1, 10 steps, hot start) at β; every sampler (L2HMC, each HMC
@@ -141,7 +142,10 @@ extension CompareCommand {
         }
 
         // One HMC thermalisation; every sampler starts from a copy of its links and random streams.
-        let base = try SU3Ensemble(lattice: lattice, beta: b, chains: chains, seed: seed)
+        guard let gaugeAction = SU3GaugeAction(rawValue: (action ?? "wilson").lowercased()) else {
+            throw ConfigurationError("--action \(action ?? "") is not allowed; allowed: \(SU3GaugeAction.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let base = try SU3Ensemble(lattice: lattice, beta: b, chains: chains, seed: seed, action: gaugeAction)
         base.hotStart()
         let therm = HMCDriver(ensemble: base, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10), threads: threads)
         for i in 0..<thermalization {
@@ -151,7 +155,7 @@ extension CompareCommand {
         let startLinks = (0..<chains).map { base.linkValues(chain: $0) }
         let startRNGs = (0..<chains).map { base.rng(chain: $0) }
         func thermalised() throws -> SU3Ensemble {
-            let e = try SU3Ensemble(lattice: lattice, beta: b, chains: chains, seed: seed)
+            let e = try SU3Ensemble(lattice: lattice, beta: b, chains: chains, seed: seed, action: gaugeAction)
             for c in 0..<chains { e.setLinkValues(chain: c, startLinks[c]); e.setRNG(chain: c, startRNGs[c]) }
             return e
         }
@@ -256,7 +260,7 @@ extension CompareCommand {
         }
         let anyLB = [l2, hmc].contains { $0.tauIntChargeIsLowerBound || $0.tauIntPlaquetteIsLowerBound }
         let anyRes = [l2, hmc].contains { $0.tauIntChargeIsResolutionLimited && !$0.tauIntChargeIsLowerBound }
-        let table = "SU(3) \(lattice.description), Wilson action, β = \(b), \(chains) chains × \(trajectories) trajectories; "
+        let table = "SU(3) \(lattice.description), \(gaugeAction.rawValue) action, β = \(b), \(chains) chains × \(trajectories) trajectories; "
             + "Q: clover charge after Wilson flow to t = \(flowTime) (step \(flowStep)) every \(every) trajectories; τ_int in trajectories\n\n"
             + md.joined(separator: "\n")
             + String(format: "\n\nHMC cost / L2HMC cost (force evaluations): %.2f (larger τ_int), %.2f (Q), %.2f (P); in seconds: %.2f\n",

@@ -236,9 +236,6 @@ public struct RunConfiguration: Codable, Sendable, Equatable, KeyValueSettings {
         }
         if model != nil {
             if group == .SU3 {
-                guard action == .wilson else {
-                    throw ConfigurationError("action = \(action.rawValue) is not allowed with --model; SU3 L2HMC samples the Wilson action")
-                }
                 _ = try SU3LinkGeometry(lattice: lat)   // 4D with even extents (links are updated by site parity)
             }
             guard chains % 8 == 0 else {

@@ -47,6 +47,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Warm-up steps of the learning rate. [default: 0]") var warmup: String?
     @Option(name: .long, help: "Global-norm gradient clipping (0: off). [default: 10]") var clip: String?
     @Option(name: .long, help: "Charge loss: mixed or plain. [default: mixed]") var loss: String?
+    @Option(name: .long, help: "SU3 gauge action of the training ensemble: wilson, symanzik, iwasaki or dbw2. [default: wilson]") var action: String?
     @Option(name: .long, help: "HMC trajectories before each era. [default: 50]") var thermalize: String?
     @Option(name: .long, help: "Seed of chains, masks and weights. [default: 1]") var seed: String?
     @Option(name: .long, help: "Worker threads; results are bit-identical for any value. [default: all cores]") var threads: String?
@@ -65,7 +66,7 @@ public struct TrainCommand: ParsableCommand {
             ("beta_schedule", betaSchedule), ("eras", eras), ("steps_per_era", stepsPerEra), ("chains", chains),
             ("leapfrog", leapfrog), ("hidden", hidden), ("activation", activation), ("networks", networks), ("x_update", xUpdate),
             ("step_size", stepSize), ("lr", lr), ("lr_schedule", lrSchedule), ("warmup", warmup), ("clip", clip),
-            ("loss", loss), ("thermalize", thermalize), ("seed", seed), ("threads", threads), ("out", out)]
+            ("loss", loss), ("action", action), ("thermalize", thermalize), ("seed", seed), ("threads", threads), ("out", out)]
         for (k, v) in flags { if let v { try c.set(k, v) } }
         if sharedNetworks { try c.set("shared_networks", "true") }
         try c.apply(overrides: overrides)
@@ -197,7 +198,10 @@ final class SU3TrainingTarget: TrainingTarget {
     init(_ config: TrainConfiguration) throws {
         self.config = config
         let lattice = try Lattice(shape: config.shape)
-        let ensemble = try SU3Ensemble(lattice: lattice, beta: config.betaInit, chains: config.chains, seed: config.seed)
+        guard let action = SU3GaugeAction(rawValue: config.action.rawValue) else {
+            throw ConfigurationError("action = \(config.action.rawValue) is not an SU(3) gauge action")
+        }
+        let ensemble = try SU3Ensemble(lattice: lattice, beta: config.betaInit, chains: config.chains, seed: config.seed, action: action)
         let model = try SU3LeapfrogModel(config: SU3ModelConfig(layers: config.leapfrog, hidden: config.hidden, activation: config.activation,
                                                                 initialStepSize: config.stepSize, headGain: config.headGain, seed: config.seed))
         sampler = try SU3L2HMCSampler(ensemble: ensemble, model: model, threads: config.threads)

@@ -33,6 +33,8 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
     public var auxWeight: Double = 0
     /// SU3: weight w_J of the squared link jump (SU3L2HMCSampler.swift).
     public var jumpWeight: Double = 1
+    /// SU3: gauge action of the training ensemble (wilson, symanzik, iwasaki, dbw2).
+    public var action: GaugeActionName = .wilson
     public var thermalize: Int = 50
     public var unitChains: Int = 64
     public var seed: UInt64 = 1
@@ -62,7 +64,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
 
     public static let keys = ["group", "shape", "beta_init", "beta_final", "beta_schedule", "eras", "steps_per_era", "chains",
                               "leapfrog", "hidden", "activation", "shared_networks", "networks", "x_update", "step_size", "head_gain", "lr", "lr_schedule",
-                              "warmup", "clip", "loss", "charge_weight", "plaquette_weight", "aux_weight", "jump_weight", "thermalize",
+                              "warmup", "clip", "loss", "charge_weight", "plaquette_weight", "aux_weight", "jump_weight", "action", "thermalize",
                               "unit_chains", "seed", "threads", "out"]
 
     /// Keys that may change on --resume (the rest must match the stored run).
@@ -153,6 +155,11 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
             loss = k
         case "charge_weight": chargeWeight = try double("need a number ≥ 0 (U1: > 0)") { $0 >= 0 }
         case "jump_weight": jumpWeight = try double("need a number ≥ 0") { $0 >= 0 }
+        case "action":
+            guard let a = GaugeActionName(rawValue: value.lowercased()) else {
+                throw bad("allowed: \(GaugeActionName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            action = a
         case "plaquette_weight": plaquetteWeight = try double("need a number ≥ 0") { $0 >= 0 }
         case "aux_weight": auxWeight = try double("need a number ≥ 0") { $0 >= 0 }
         case "thermalize": thermalize = try int(0, "need an integer ≥ 0 (HMC trajectories before each era)")
@@ -185,6 +192,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
             }
             return
         }
+        guard action == .wilson else { throw ConfigurationError("action = \(action.rawValue) applies to SU3 only; U1 uses the Wilson action") }
         guard chargeWeight > 0 else { throw ConfigurationError("charge_weight = \(chargeWeight) is not allowed for U1; need a number > 0") }
         guard lat.dimensions == 2, lat.shape.allSatisfy({ $0 >= 2 }) else {
             throw ConfigurationError("shape = \(lat.description): U1 training needs a 2-dimensional shape with extents ≥ 2")
@@ -205,6 +213,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
         l.append("head_gain: \(headGain)"); l.append("lr: \(lr)"); l.append("lr_schedule: \(lrSchedule)"); l.append("warmup: \(warmup)")
         l.append("clip: \(clip)"); l.append("loss: \(loss.rawValue)"); l.append("charge_weight: \(chargeWeight)")
         l.append("plaquette_weight: \(plaquetteWeight)"); l.append("aux_weight: \(auxWeight)"); l.append("jump_weight: \(jumpWeight)")
+        l.append("action: \(action.rawValue)")
         l.append("thermalize: \(thermalize)")
         l.append("unit_chains: \(unitChains)"); l.append("seed: \(seed)"); l.append("threads: \(threads)"); l.append("out: \(out ?? "null")")
         return l.joined(separator: "\n") + "\n"

@@ -13,6 +13,8 @@
 //     J_i = (1/4V) Σ_ℓ ‖U'_ℓ − U_ℓ‖²_F (the expected squared jump of the links), ΔP_i the change of the average
 //     plaquette 1 − P, ΔQ_i the change of the un-flowed clover charge (differentiable, SU3Ops.swift).
 //   * Accepted links are re-unitarised after the step (as HMC does between trajectories, never inside one).
+//   * The action is the ensemble's (Wilson or rectangle-improved); the plaquette term of the loss is always the
+//     Wilson plaquette 1 − P.
 import Foundation
 import Autodiff
 import LatticeCore
@@ -55,9 +57,6 @@ public final class SU3L2HMCSampler: @unchecked Sendable {
     public init(ensemble: SU3Ensemble, model: SU3LeapfrogModel, threads: Int = 1) throws {
         guard ensemble.chains % 8 == 0 else {
             throw ConfigurationError("chains = \(ensemble.chains) is not allowed for L2HMC; use a positive multiple of 8")
-        }
-        guard ensemble.action == .wilson else {
-            throw ConfigurationError("gauge action '\(ensemble.action.rawValue)' is not supported by SU(3) L2HMC; allowed: wilson")
         }
         self.ensemble = ensemble
         self.geometry = try SU3LinkGeometry(lattice: ensemble.lattice)
@@ -135,7 +134,7 @@ public final class SU3L2HMCSampler: @unchecked Sendable {
                     let u0 = self.linkTensor(block: b), p0 = self.momentumTensor(block: b)
                     let uniforms = (0..<8).map { blk.uniform(lane: $0) }
                     var r = try SU3L2HMCSampler.runUnit(model: self.model, geometry: self.geometry, beta: self.beta,
-                                                        u: u0, p: p0, uniforms: uniforms, train: training,
+                                                        action: self.ensemble.action, u: u0, p: p0, uniforms: uniforms, train: training,
                                                         loss: self.loss, totalChains: totalChains)
                     for l in 0..<8 { r.accept[l] = r.record.accepted[l] == 1 }
                     self.writeBack(block: b, links: r.proposal!, accept: r.accept)
@@ -173,17 +172,19 @@ public final class SU3L2HMCSampler: @unchecked Sendable {
 
     /// Loss and gradient for one block of chains (links u, momenta p, Metropolis uniforms): the training step's
     /// computation on its own, for tests and tools.
-    public static func lossAndGradient(model: SU3LeapfrogModel, geometry: SU3LinkGeometry, beta: Double, u: Tensor, p: Tensor,
+    public static func lossAndGradient(model: SU3LeapfrogModel, geometry: SU3LinkGeometry, beta: Double,
+                                       action: SU3GaugeAction = .wilson, u: Tensor, p: Tensor,
                                        uniforms: [Double], loss: SU3LossConfig) throws -> (loss: Double, gradient: ParameterSet) {
-        let r = try runUnit(model: model, geometry: geometry, beta: beta, u: u, p: p, uniforms: uniforms, train: true,
+        let r = try runUnit(model: model, geometry: geometry, beta: beta, action: action, u: u, p: p, uniforms: uniforms, train: true,
                             loss: loss, totalChains: 8)
         return (r.lossSum, r.gradient!)
     }
 
     /// One block of 8 chains on its own tape.
-    static func runUnit(model: SU3LeapfrogModel, geometry: SU3LinkGeometry, beta: Double, u: Tensor, p: Tensor,
-                        uniforms: [Double], train: Bool, loss: SU3LossConfig, totalChains: Double) throws -> BlockResult {
-        let dyn = try SU3LeapfrogDynamics(model: model, geometry: geometry, beta: beta, blocks: 1)
+    static func runUnit(model: SU3LeapfrogModel, geometry: SU3LinkGeometry, beta: Double, action: SU3GaugeAction,
+                        u: Tensor, p: Tensor, uniforms: [Double], train: Bool, loss: SU3LossConfig,
+                        totalChains: Double) throws -> BlockResult {
+        let dyn = try SU3LeapfrogDynamics(model: model, geometry: geometry, beta: beta, action: action, blocks: 1)
         let tape = Tape()
         defer { tape.reset() }  // recorded VJPs hold Vars that hold the tape: break the cycle
         let params = train ? tape.bind(model.parameters)

@@ -2,13 +2,15 @@
 // sub-updates with their log-determinants, recorded on an autodiff tape (Autodiff/SU3Ops.swift).
 //
 // Conventions (REFERENCE §2 and §4; layout of SU3LinkGeometry: links by class (μ, parity), lanes = chains):
-//   state ξ = (U, P): links U ∈ SU(3), momenta P = Σ_a p_a T_a by their 8 real coordinates; H = S(U) + ½Σp².
+//   state ξ = (U, P): links U ∈ SU(3), momenta P = Σ_a p_a T_a by their 8 real coordinates; H = S(U) + ½Σp², S any
+//   SU3GaugeAction (Wilson, Symanzik, Iwasaki, DBW2; the model itself does not depend on it).
 //   Per layer k: step sizes ε_x,k = e^{η_x,k}, ε_v,k = e^{η_v,k} (trainable, positive), a v-network and an
 //   x-network. Both are *local*: one small MLP applied to every link (rows = links × chains), so the model does not
 //   depend on the lattice size and a model trained on 4⁴ runs on 8⁴.
 //
 //   Momentum half-step (all links; U frozen):
-//     W_j = U_μ(n) S_j, j = 1…6, the six plaquettes containing the link; G_j = (β/6)·TA(W_j); F = Σ_j G_j = ∂S/∂ω.
+//     W_j = U_μ(n) S_j, j = 1…6, the six plaquettes containing the link; G_j = (β/6)·TA(W_j); F = ∂S/∂ω (for the
+//     Wilson action F = Σ_j G_j; for improved actions F includes the rectangles, Autodiff `su3Force`).
 //     (s, q, τ_1…τ_6) = VNet(Re Tr W_j, Im Tr W_j), one scalar s, q and six τ per link;
 //     P' = P·e^{½ε_v s} − ½ε_v [F·e^{ε_v q} + Σ_j τ_j G_j],       log|J| = ½ε_v · 8 · Σ_links s
 //     inverse: P = (P' + ½ε_v [F e^{ε_v q} + Σ_j τ_j G_j]) e^{−½ε_v s}  (s, q, τ, G depend on U only).
@@ -139,14 +141,16 @@ public struct SU3LeapfrogDynamics {
     public let model: SU3LeapfrogModel
     public let geometry: SU3LinkGeometry
     public let beta: Double
+    public let action: SU3GaugeAction
     public let blocks: Int
     let nets: [(v: SU3LinkNet, x: SU3LinkNet)]
 
-    public init(model: SU3LeapfrogModel, geometry: SU3LinkGeometry, beta: Double, blocks: Int) throws {
+    public init(model: SU3LeapfrogModel, geometry: SU3LinkGeometry, beta: Double, action: SU3GaugeAction = .wilson, blocks: Int) throws {
         guard blocks >= 1 else { throw ConfigurationError("blocks = \(blocks) is not allowed; need ≥ 1") }
         self.model = model
         self.geometry = geometry
         self.beta = beta
+        self.action = action
         self.blocks = blocks
         let act = try model.config.activationFunction()
         nets = (0..<model.config.layers).map { SU3LeapfrogModel.networks(model.config, $0, act) }
@@ -180,12 +184,18 @@ public struct SU3LeapfrogDynamics {
     /// The plaquette loops of U (features and force components) — reused between adjacent momentum updates.
     public func loops(_ u: Var) throws -> Var { try u.su3PlaquetteLoops(geometry, beta: beta) }
 
+    /// The force ∂S/∂ω of the action (Wilson: Σ_j of the loops' force components; improved: `su3Force`).
+    func force(u: Var, loops l: Var) throws -> Var {
+        if action == .wilson { return try l.slice(12..<60, axis: 2).reshaped([blocks, geometry.links, 6, 8, 8]).sum(axis: 2) }
+        return try u.su3Force(geometry, beta: beta, action: action)
+    }
+
     /// Momentum half-step of layer k (forward or inverse), with `loops` = loops(U). Returns (P', log|J| per chain).
-    public func momentumUpdate(_ k: Int, p mom: Var, loops l: Var, _ params: BoundParameters, inverse: Bool) throws -> (Var, Var) {
+    public func momentumUpdate(_ k: Int, u: Var, p mom: Var, loops l: Var, _ params: BoundParameters, inverse: Bool) throws -> (Var, Var) {
         let m = geometry.links
         let feats = try l.slice(0..<12, axis: 2)
         let g = try l.slice(12..<60, axis: 2).reshaped([blocks, m, 6, 8, 8])
-        let force = try g.sum(axis: 2)
+        let force = try self.force(u: u, loops: l)
         let (sc, tau) = try nets[k].v(rows(feats), params)
         let s = try fields(sc[0], links: m), q = try fields(sc[1], links: m)                  // [b, m, 1, 8]
         let t = try (fields(tau, links: m).reshaped([blocks, m, 6, 1, 8]) * g).sum(axis: 2)  // [b, m, 8, 8]
@@ -224,13 +234,13 @@ public struct SU3LeapfrogDynamics {
     /// One layer forward, or its inverse. `loops` are those of U at entry; returns those at exit (for reuse).
     public func layer(_ k: Int, u: Var, p: Var, loops l: Var, _ params: BoundParameters, inverse: Bool)
         throws -> (u: Var, p: Var, logdet: Var, loops: Var) {
-        var (p1, ld) = try momentumUpdate(k, p: p, loops: l, params, inverse: inverse)
+        var (p1, ld) = try momentumUpdate(k, u: u, p: p, loops: l, params, inverse: inverse)
         var u1 = u
         let order = inverse ? Array((0..<8).reversed()) : Array(0..<8)
         for c in order { u1 = try linkUpdate(k, classIndex: c, u: u1, p: p1, params, inverse: inverse) }
         let l1 = try loops(u1)
         let ld2: Var
-        (p1, ld2) = try momentumUpdate(k, p: p1, loops: l1, params, inverse: inverse)
+        (p1, ld2) = try momentumUpdate(k, u: u1, p: p1, loops: l1, params, inverse: inverse)
         ld = try ld + ld2
         return (u1, p1, ld, l1)
     }
@@ -266,7 +276,7 @@ public struct SU3LeapfrogDynamics {
 
     /// H = S + ½Σp² per chain.
     public func hamiltonian(u: Var, p: Var) throws -> Var {
-        try u.su3WilsonAction(geometry, beta: beta) + perChain(p.square()) * 0.5
+        try u.su3GaugeAction(geometry, beta: beta, action: action) + perChain(p.square()) * 0.5
     }
 
     /// Force evaluations (plaquette-loop passes) of one proposal: one per layer in each direction plus the start.

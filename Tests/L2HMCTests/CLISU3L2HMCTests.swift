@@ -145,7 +145,7 @@ import Testing
             (["train", "--group", "SU3", "--chains", "12"], ["12", "multiple of 8"]),
             (["run", "--group", "U1", "--model", su3.path, "--chains", "8"], ["SU3", su3.path]),
             (["run", "--group", "SU3", "--model", u1.path], ["U1", u1.path]),
-            (["run", "--group", "SU3", "--model", su3.path, "--action", "iwasaki"], ["iwasaki", "Wilson"]),
+            (["run", "--group", "SU3", "--model", su3.path, "--action", "luscher"], ["luscher", "symanzik"]),
             (["run", "--group", "SU3", "--model", su3.path, "--shape", "4x4x4x3"], ["4x4x4x3", "even"]),
             (["compare", "--model", su3.path, "--shape", "3x4x4x4"], ["--shape", "3x4x4x4"]),
             (["compare", "--model", su3.path, "--shape", "8x8"], ["8x8", "4-dimensional"]),
@@ -212,5 +212,31 @@ import Testing
             #expect(try NpyArray.read(cmp.appendingPathComponent("data/\(n).npy")).values.map(\.bitPattern)
                     == NpyArray.read(again.appendingPathComponent("data/\(n).npy")).values.map(\.bitPattern), "\(n) differs")
         }
+    }
+
+    /// Rectangle-improved actions: train with `--action symanzik`, sample and compare with it.
+    @Test func improvedActionTrainRunCompare() throws {
+        let tmp = temporaryFolder("su3-improved"); defer { try? FileManager.default.removeItem(at: tmp) }
+        let tr = tmp.appendingPathComponent("train")
+        let r = try runTool(CLISU3L2HMCTests.trainArgs(layers: 1, eras: 1, stepsPerEra: 2) + ["--action", "symanzik", "--out", tr.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let cfg = try String(contentsOf: tr.appendingPathComponent("config.yaml"), encoding: .utf8)
+        #expect(cfg.contains("action: symanzik"))
+        let run = tmp.appendingPathComponent("run")
+        let s = try runTool(["run", "--group", "SU3", "--shape", "2x2x2x2", "--chains", "8", "--trajectories", "6",
+                             "--thermalization", "2", "--measure-every", "3", "--flow-time", "0.1", "--flow-step", "0.05",
+                             "--action", "iwasaki", "--model", tr.path, "--out", run.path, "--json"])
+        #expect(s.status == 0, "\(s.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as! [String: Any]
+        #expect(summary["action"] as? String == "iwasaki" && summary["sampler"] as? String == "l2hmc")
+        let cmp = tmp.appendingPathComponent("cmp")
+        let c = try runTool(["compare", "--model", tr.path, "--shape", "2x2x2x2", "--action", "dbw2", "--trajectories", "20",
+                             "--pilot", "10", "--thermalization", "5", "--measure-every", "5", "--flow-time", "0.1",
+                             "--out", cmp.path, "--quiet"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let md = try String(contentsOf: cmp.appendingPathComponent("compare.md"), encoding: .utf8)
+        #expect(md.contains("dbw2 action"))
+        let bad = try runTool(["train", "--group", "SU3", "--action", "luscher", "--out", tmp.appendingPathComponent("bad").path])
+        #expect(bad.status != 0 && bad.stderr.contains("luscher") && bad.stderr.contains("symanzik"))
     }
 }

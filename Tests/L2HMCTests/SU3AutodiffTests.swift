@@ -30,6 +30,33 @@ func su3HotField(shape: [Int], seed: UInt64) throws -> (SU3LinkGeometry, Tensor,
     return (g, t, e)
 }
 
+/// Directional check of a VJP: for random directions d, ⟨∇_x Σ r⊙f(x), d⟩ against the central difference of
+/// Σ r⊙f(x ± h d) (a cheap alternative to the entry-by-entry check for expensive operations).
+func directionalGradientError(_ x: Tensor, directions: Int = 4, seed: UInt64 = 3, h: Double = 1e-5,
+                              _ f: (Var) throws -> Var) throws -> Double {
+    var rng = SplitMix64(seed: seed)
+    let tape = Tape()
+    let xv = tape.variable(x)
+    let y = try f(xv)
+    let r = randomTensor(y.shape, &rng)
+    let grad = try tape.gradient(of: (y * tape.constant(r)).sum(), wrt: [xv])[0]
+    func loss(_ t: Tensor) throws -> Double {
+        let tp = Tape()
+        defer { tp.reset() }
+        return zip(try f(tp.constant(t)).scalars, r.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+    var worst = 0.0
+    for _ in 0..<directions {
+        let d = randomTensor(x.shape, &rng)
+        let plus = try Tensor(shape: x.shape, scalars: zip(x.scalars, d.scalars).map { $0 + h * $1 })
+        let minus = try Tensor(shape: x.shape, scalars: zip(x.scalars, d.scalars).map { $0 - h * $1 })
+        let fd = (try loss(plus) - loss(minus)) / (2 * h)
+        let an = zip(grad.scalars, d.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+        worst = max(worst, abs(an - fd) / max(abs(fd), 1e-12))
+    }
+    return worst
+}
+
 @Suite struct SU3AutodiffTests {
     @Test func matrixOpsVJPs() throws {
         var rng = SplitMix64(seed: 11)
@@ -74,6 +101,13 @@ func su3HotField(shape: [Int], seed: UInt64) throws -> (SU3LinkGeometry, Tensor,
         try expectGradient([x], tolerance: 1e-6, "su3ClassStaples(2, 1)") { try $0[0].su3ClassStaples(g, mu: 2, parity: 1) }
         try expectGradient([x], tolerance: 1e-6, "su3WilsonAction") { try $0[0].su3WilsonAction(g, beta: 5.5) }
         try expectGradient([x], tolerance: 1e-6, "su3CloverCharge") { try $0[0].su3CloverCharge(g) }
+        try expectGradient([x], tolerance: 1e-6, "su3Adjoint") { try $0[0].su3Adjoint() }
+        let ea = try directionalGradientError(x) { try $0.su3GaugeAction(g, beta: 5.5, action: .symanzik) }
+        #expect(ea < 1e-6, "su3GaugeAction(symanzik) directional VJP error \(ea)")
+        for action in [SU3GaugeAction.wilson, .iwasaki] {
+            let e = try directionalGradientError(x) { try $0.su3Force(g, beta: 5.5, action: action) }
+            #expect(e < 1e-6, "su3Force(\(action)) directional VJP error \(e)")
+        }
     }
 
     @Test func valuesMatchTheHMCKernels() throws {
@@ -105,6 +139,25 @@ func su3HotField(shape: [Int], seed: UInt64) throws -> (SU3LinkGeometry, Tensor,
             }
         }
         #expect(worst < 1e-12, "force mismatch \(worst)")
+        // The improved action and force equal the HMC kernels of an ensemble with the same links.
+        for action in [SU3GaugeAction.wilson, .symanzik, .dbw2] {
+            let ei = try SU3Ensemble(lattice: Lattice(shape: shape), beta: beta, chains: 8, seed: 4, action: action)
+            ei.hotStart()
+            var bi = ei.block(0)
+            var o = [Lanes](repeating: Lanes(), count: 4)
+            let si = bi.measure(into: &o)
+            let sa = try uv.su3GaugeAction(g, beta: beta, action: action).scalars
+            for c in 0..<8 { #expect(abs(sa[c] - si[c]) < 1e-10 * abs(si[c]), "\(action) action chain \(c): \(sa[c]) vs \(si[c])") }
+            let fa = try uv.su3Force(g, beta: beta, action: action).scalars
+            var worstF = 0.0
+            for mu in 0..<4 {
+                for n in 0..<g.volume {
+                    let f = bi.force(mu: mu, site: n), l = g.link(mu: mu, site: n)
+                    for a in 0..<8 { for c in 0..<8 { worstF = max(worstF, abs(fa[(l * 8 + a) * 8 + c] - f[a + 1][c])) } }
+                }
+            }
+            #expect(worstF < 1e-12, "\(action) force mismatch \(worstF)")
+        }
         // The differentiable clover Q equals the flow module's un-flowed measurement.
         let q = try uv.su3CloverCharge(g).scalars
         let q0 = e.cloverMeasurement(block: 0).charge

@@ -73,15 +73,17 @@ func maxUnitarityDeviation(_ t: Tensor) -> Double {
             #expect(outside == 0, "class \(c) changed frozen links")
         }
         let l = try dyn.loops(uv)
-        let (p1, ld) = try dyn.momentumUpdate(0, p: pv, loops: l, params, inverse: false)
-        let (p0, ldInv) = try dyn.momentumUpdate(0, p: p1, loops: l, params, inverse: true)
+        let (p1, ld) = try dyn.momentumUpdate(0, u: uv, p: pv, loops: l, params, inverse: false)
+        let (p0, ldInv) = try dyn.momentumUpdate(0, u: uv, p: p1, loops: l, params, inverse: true)
         #expect(maxDifference(p0.value, p) < 1e-13)
         #expect(ld.scalars.allSatisfy { abs($0) > 1e-4 }, "log-det of the momentum update is trivially zero: \(ld.scalars)")
         #expect(zip(ld.scalars, ldInv.scalars).allSatisfy { abs($0 + $1) < 1e-12 })
     }
 
-    @Test func layerAndTrajectoryRoundTrips() throws {
-        let (dyn, u, p) = try setup(shape: [2, 2, 4, 2])
+    @Test(arguments: [SU3GaugeAction.wilson, .dbw2])
+    func layerAndTrajectoryRoundTrips(action: SU3GaugeAction) throws {
+        let (d0, u, p) = try setup(shape: [2, 2, 4, 2])
+        let dyn = try SU3LeapfrogDynamics(model: d0.model, geometry: d0.geometry, beta: beta, action: action, blocks: 1)
         let tape = Tape()
         defer { tape.reset() }
         let params = try BoundParameters(rebinding: dyn.model.parameters, vars: dyn.model.parameters.tensors.map { tape.constant($0) })
@@ -104,10 +106,11 @@ func maxUnitarityDeviation(_ t: Tensor) -> Double {
     /// log|det ∂F(ξ)/∂ξ| in algebra coordinates — links by U → exp(Σ ω_a T_a) U on both sides, momenta by their
     /// coordinates — from central differences (8 perturbations per evaluation, one per chain lane), against the
     /// accumulated log-det of the forward map.
-    @Test func logdetMatchesNumericalJacobian() throws {
+    @Test(arguments: [SU3GaugeAction.wilson, .iwasaki])
+    func logdetMatchesNumericalJacobian(action: SU3GaugeAction) throws {
         let (g, u, _) = try su3HotField(shape: [2, 2, 2, 2], seed: 8)
         let model = try randomSU3Model(layers: 1, gain: 0.8, eps: 0.2)
-        let dyn = try SU3LeapfrogDynamics(model: model, geometry: g, beta: 2.0, blocks: 1)
+        let dyn = try SU3LeapfrogDynamics(model: model, geometry: g, beta: 2.0, action: action, blocks: 1)
         // One configuration (lane 0) copied to all lanes.
         var base = u
         for i in stride(from: 0, to: base.count, by: 8) { for l in 1..<8 { base.scalars[i + l] = base.scalars[i] } }
@@ -185,7 +188,7 @@ func maxUnitarityDeviation(_ t: Tensor) -> Double {
             }
         }
         #expect(abs(ld[0]) > 0.05, "log-det too small to test: \(ld[0])")
-        #expect(abs(logdet - ld[0]) < 1e-6, "numerical log|det J| = \(logdet), accumulated = \(ld[0])")
+        #expect(abs(logdet - ld[0]) < 1e-6, "\(action): numerical log|det J| = \(logdet), accumulated = \(ld[0])")
     }
 
     /// Gauge covariance: transforming (U, P) by Ω(n) transforms the proposal the same way, log-det unchanged.
@@ -242,13 +245,14 @@ func maxUnitarityDeviation(_ t: Tensor) -> Double {
     }
 
     /// The loss gradient with respect to step sizes and network weights through a whole trajectory.
-    @Test func lossGradientMatchesFiniteDifferences() throws {
+    @Test(arguments: [SU3GaugeAction.wilson, .symanzik])
+    func lossGradientMatchesFiniteDifferences(action: SU3GaugeAction) throws {
         let (g, u, _) = try su3HotField(shape: [2, 2, 2, 2], seed: 12)
         let model = try randomSU3Model(layers: 1, gain: 0.3, eps: 0.15)
         let p = randomMomenta(g, seed: 4)
         let uniforms = [Double](repeating: 0.5, count: 8)
         let loss = SU3LossConfig(jumpWeight: 1, plaquetteWeight: 10, chargeWeight: 100)
-        let (_, grad) = try SU3L2HMCSampler.lossAndGradient(model: model, geometry: g, beta: 1.5, u: u, p: p,
+        let (_, grad) = try SU3L2HMCSampler.lossAndGradient(model: model, geometry: g, beta: 1.5, action: action, u: u, p: p,
                                                             uniforms: uniforms, loss: loss)
         let names = ["layer0.log_eps_x", "layer0.log_eps_v", "layer0.v.trunk.0.weight", "layer0.x.trunk.1.bias",
                      "layer0.v.tau.weight", "layer0.x.q.weight", "layer0.v.s.logScale"]
@@ -260,21 +264,22 @@ func maxUnitarityDeviation(_ t: Tensor) -> Double {
                     var tt = t
                     tt.scalars[j] += d
                     try m.parameters.update(name, tt)
-                    return try SU3L2HMCSampler.lossAndGradient(model: m, geometry: g, beta: 1.5, u: u, p: p,
+                    return try SU3L2HMCSampler.lossAndGradient(model: m, geometry: g, beta: 1.5, action: action, u: u, p: p,
                                                                uniforms: uniforms, loss: loss).loss
                 }
                 let h = 1e-5
                 let fd = (try lossAt(h) - lossAt(-h)) / (2 * h)
                 let an = grad[name]!.scalars[j]
-                #expect(abs(an - fd) <= 1e-6 * max(1, abs(fd)), "\(name)[\(j)]: analytic \(an), finite difference \(fd)")
+                #expect(abs(an - fd) <= 1e-6 * max(1, abs(fd)), "\(action) \(name)[\(j)]: analytic \(an), finite difference \(fd)")
             }
         }
     }
 }
 
 @Suite struct SU3L2HMCSamplerTests {
-    func sampler(shape: [Int], beta: Double, chains: Int, threads: Int, model: SU3LeapfrogModel, seed: UInt64 = 5) throws -> SU3L2HMCSampler {
-        let e = try SU3Ensemble(lattice: Lattice(shape: shape), beta: beta, chains: chains, seed: seed)
+    func sampler(shape: [Int], beta: Double, chains: Int, threads: Int, model: SU3LeapfrogModel, seed: UInt64 = 5,
+                 action: SU3GaugeAction = .wilson) throws -> SU3L2HMCSampler {
+        let e = try SU3Ensemble(lattice: Lattice(shape: shape), beta: beta, chains: chains, seed: seed, action: action)
         e.hotStart()
         // Thermalise with plain HMC (as training and evaluation do), so the tests measure exactness, not burn-in.
         let hmc = HMCDriver(ensemble: e, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10), threads: threads)
@@ -315,12 +320,14 @@ func maxUnitarityDeviation(_ t: Tensor) -> Double {
         #expect(abs(g.mean - exact) < 3 * g.error, "⟨P⟩ = \(g.mean) ± \(g.error), strong coupling \(exact)")
     }
 
-    /// Random weights against plain HMC at β = 4 on 2⁴ (same lattice, independent chains), within 3σ.
-    @Test func randomWeightsAgreeWithHMC() throws {
+    /// Random weights against plain HMC at β = 4 on 2⁴ (same lattice, independent chains), within 3σ, for the
+    /// Wilson and the tree-level Symanzik action.
+    @Test(arguments: [SU3GaugeAction.wilson, .symanzik])
+    func randomWeightsAgreeWithHMC(action: SU3GaugeAction) throws {
         let beta = 4.0, shape = [2, 2, 2, 2]
         let s = try sampler(shape: shape, beta: beta, chains: 32, threads: 2,
-                            model: randomSU3Model(layers: 2, gain: 0.15, eps: 0.15), seed: 23)
-        let e = try SU3Ensemble(lattice: Lattice(shape: shape), beta: beta, chains: 32, seed: 24)
+                            model: randomSU3Model(layers: 2, gain: 0.15, eps: 0.15), seed: 23, action: action)
+        let e = try SU3Ensemble(lattice: Lattice(shape: shape), beta: beta, chains: 32, seed: 24, action: action)
         e.hotStart()
         let hmc = HMCDriver(ensemble: e, parameters: MDParameters(integrator: .leapfrog, stepSize: 0.1, steps: 10), threads: 2)
         let n = 120
@@ -332,6 +339,6 @@ func maxUnitarityDeviation(_ t: Tensor) -> Double {
         }
         let ga = GammaMethod.analyze(draws: n, chains: 32, values: a), gb = GammaMethod.analyze(draws: n, chains: 32, values: b)
         let sigma = (ga.error * ga.error + gb.error * gb.error).squareRoot()
-        #expect(abs(ga.mean - gb.mean) < 3 * sigma, "L2HMC ⟨P⟩ = \(ga.mean) ± \(ga.error), HMC \(gb.mean) ± \(gb.error)")
+        #expect(abs(ga.mean - gb.mean) < 3 * sigma, "\(action): L2HMC ⟨P⟩ = \(ga.mean) ± \(ga.error), HMC \(gb.mean) ± \(gb.error)")
     }
 }
