@@ -20,7 +20,7 @@ public struct CompareCommand: ParsableCommand {
         discussion: """
         The model's group decides. U1: the model's lattice; HMC scan τ ∈ {0.5, 1, 2} × ε ∈ {0.05, 0.1, 0.2, 0.25}; \
         τ_int of Q_int, tunneling rate. SU3: any 4D lattice with even extents (--shape, default 4x4x4x4; SU(3) \
-        models are lattice-size independent), HMC scan τ ∈ {0.5, 1, 2} × ε ∈ {0.05, 0.1, 0.15, 0.2}; τ_int of the \
+        models are lattice-size independent), HMC scan τ ∈ {0.5, 1, 2} × ε ∈ {0.025, 0.05, 0.075, 0.1, 0.15, 0.2}; τ_int of the \
         clover Q after Wilson flow to --flow-time (measured every --measure-every trajectories) and of the plaquette \
         (every trajectory); the headline cost uses the larger τ_int. Both samplers start from the same \
         HMC-thermalised configurations; HMC candidates with 60–95 % pilot acceptance are ranked by pilot cost. \

@@ -6,7 +6,8 @@
 // (SU3LinkGeometry validates), up to 16x16x16x16 as in training. Chains: --chains (default 8, a multiple of 8).
 // Start: one HMC thermalisation (leapfrog ε = 0.1, 10 steps, hot start) at β; every sampler (L2HMC, each HMC
 // pilot, the final HMC) starts from a copy of those links and of the chains' random streams.
-// HMC tuning: τ ∈ {0.5, 1, 2} × ε ∈ {0.05, 0.1, 0.15, 0.2} (steps = round(τ/ε), ε = τ/steps), each run for
+// HMC tuning: τ ∈ {0.5, 1, 2} × ε ∈ {0.025, 0.05, 0.075, 0.1, 0.15, 0.2} (steps = round(τ/ε), ε = τ/steps;
+// candidates that round to the same step count are run once), each run for
 // `pilot` trajectories; candidates with acceptance in [0.6, 0.95] are ranked by their pilot cost (below) and the
 // cheapest is run for `trajectories`.
 // Measurements: the plaquette ⟨⅓ Re Tr U_P⟩ after every trajectory; every `measure_every` trajectories the clover Q
@@ -25,6 +26,9 @@ import Foundation
 import L2HMC
 
 extension CompareCommand {
+    /// Step sizes of the SU(3) HMC scan (larger volumes need the small ones: ΔH grows with V).
+    static let su3StepSizes = [0.025, 0.05, 0.075, 0.1, 0.15, 0.2]
+
     struct SU3Result: Codable {
         var sampler: String
         var settings: String
@@ -209,8 +213,10 @@ extension CompareCommand {
         var best: (SU3Result, Double, Int)? = nil
         var scan: [SU3Result] = []
         for tau in [0.5, 1.0, 2.0] {
-            for eps in [0.05, 0.1, 0.15, 0.2] {
+            var tried: Set<Int> = []
+            for eps in CompareCommand.su3StepSizes {
                 let steps = max(1, Int((tau / eps).rounded()))
+                guard tried.insert(steps).inserted else { continue }
                 let e = try thermalised()
                 let d = HMCDriver(ensemble: e, parameters: MDParameters(integrator: .leapfrog, stepSize: tau / Double(steps), steps: steps), threads: threads)
                 let (r, _, _) = try measure("hmc-pilot", "τ=\(tau) ε=\(tau / Double(steps))", d, e, n: pilot)
