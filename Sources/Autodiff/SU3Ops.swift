@@ -743,3 +743,134 @@ extension Var {
         }
     }
 }
+
+// MARK: - Fused L2HMC momentum update
+
+extension Var {
+    /// The SU(3) L2HMC momentum half-step in one pass (LearnedHMC/SU3LeapfrogModel.swift), on the momentum field
+    /// `self` [b, m, 8, 8]:  with h = ε/2, shift = h·(F·e^{εq} + Σ_j τ_j G_j),
+    ///   forward  P′ = P·e^{h s} − shift,      inverse  P = (P′ + shift)·e^{−h s}.
+    /// `loops` [b, m, 60, 8] (su3PlaquetteLoops: G_j at features 12 + 8j + a), `force` [b, m, 8, 8] or nil (then
+    /// F = Σ_j G_j, the Wilson force), s and q [b, m, 1, 8], τ [b, m, 6, 8], ε [1]. The log-det (h·8·Σ s) is not
+    /// part of this op. Replaces about a dozen element-wise tape operations; its VJP is checked against finite
+    /// differences (SU3AutodiffTests) and through whole trajectories (SU3L2HMCDynamicsTests).
+    public func su3MomentumUpdate(loops: Var, force: Var?, s: Var, q: Var, tau: Var, eps: Var, inverse: Bool) throws -> Var {
+        try tape.check("su3MomentumUpdate", self, loops, s, q, tau, eps)
+        if let force { try tape.check("su3MomentumUpdate", force) }
+        let sh = shape
+        guard sh.count == 4, sh[2] == 8, sh[3] == 8 else {
+            throw AutodiffError("su3MomentumUpdate: momenta must have shape [blocks, links, 8, 8], got \(Tensor.format(sh))")
+        }
+        let nb = sh[0], m = sh[1], n = nb * m
+        for (name, v, want) in [("loops", loops, [nb, m, 60, 8]), ("s", s, [nb, m, 1, 8]), ("q", q, [nb, m, 1, 8]),
+                                ("tau", tau, [nb, m, 6, 8]), ("eps", eps, [1])] + (force.map { [("force", $0, [nb, m, 8, 8])] } ?? []) {
+            guard v.shape == want else { throw AutodiffError.shapes("su3MomentumUpdate \(name)", v.shape, want) }
+        }
+        let pS = scalars, lS = loops.scalars, sS = s.scalars, qS = q.scalars, tS = tau.scalars, fS = force?.scalars
+        let e = eps.scalars[0], h = 0.5 * e
+        // Per link: F (from `force` or Σ_j G_j) and t = Σ_j τ_j G_j, lane vectors per coordinate.
+        @inline(__always) func forceAndShift(_ i: Int, _ pl: UnsafePointer<Lanes>, _ pf: UnsafePointer<Lanes>?,
+                                             _ pt: UnsafePointer<Lanes>, _ f: inout [Lanes], _ t: inout [Lanes]) {
+            let gBase = pl + i * 60 + 12
+            for a in 0..<8 {
+                var tv = Lanes(), fv = Lanes()
+                for j in 0..<6 {
+                    let g = gBase[8 * j + a]
+                    tv = tv.addingProduct(pt[i * 6 + j], g)
+                    fv += g
+                }
+                t[a] = tv
+                f[a] = pf.map { $0[i * 8 + a] } ?? fv
+            }
+        }
+        let y = withLanes(pS) { pp in withLanes(lS) { pl in withLanes(sS) { ps in withLanes(qS) { pq in withLanes(tS) { pt in
+            makeLanes(count: n * 8) { out in
+                var f = [Lanes](repeating: Lanes(), count: 8), t = f
+                let run = { (pf: UnsafePointer<Lanes>?) in
+                    for i in 0..<n {
+                        forceAndShift(i, pl, pf, pt, &f, &t)
+                        let eq = simdExp(e * pq[i])
+                        if !inverse {
+                            let es = simdExp(h * ps[i])
+                            for a in 0..<8 { out[i * 8 + a] = pp[i * 8 + a] * es - h * (f[a] * eq + t[a]) }
+                        } else {
+                            let ei = simdExp(-h * ps[i])
+                            for a in 0..<8 { out[i * 8 + a] = (pp[i * 8 + a] + h * (f[a] * eq + t[a])) * ei }
+                        }
+                    }
+                }
+                if let fS { withLanes(fS) { run($0) } } else { run(nil) }
+            }
+        } } } } }
+        let inputs = [self, loops, s, q, tau, eps] + (force.map { [$0] } ?? [])
+        let mom = self
+        return tape.record(Tensor(unchecked: sh, y), inputs, saved: (pS.count + lS.count + 2 * sS.count + tS.count) * 8) { g, acc in
+            var gp = [Double](repeating: 0, count: pS.count), gl = [Double](repeating: 0, count: lS.count)
+            var gs = [Double](repeating: 0, count: sS.count), gq = gs, gt = [Double](repeating: 0, count: tS.count)
+            var gf = [Double](repeating: 0, count: fS?.count ?? 0)
+            var geps = Lanes()
+            withLanes(g.scalars) { pg in withLanes(pS) { pp in withLanes(lS) { pl in withLanes(sS) { ps in withLanes(qS) { pq in withLanes(tS) { pt in
+                gp.withUnsafeMutableBufferPointer { bp in gl.withUnsafeMutableBufferPointer { bl in
+                gs.withUnsafeMutableBufferPointer { bs in gq.withUnsafeMutableBufferPointer { bq in
+                gt.withUnsafeMutableBufferPointer { bt in gf.withUnsafeMutableBufferPointer { bf in
+                    let op = UnsafeMutableRawPointer(bp.baseAddress!).assumingMemoryBound(to: Lanes.self)
+                    let ol = UnsafeMutableRawPointer(bl.baseAddress!).assumingMemoryBound(to: Lanes.self)
+                    let os = UnsafeMutableRawPointer(bs.baseAddress!).assumingMemoryBound(to: Lanes.self)
+                    let oq = UnsafeMutableRawPointer(bq.baseAddress!).assumingMemoryBound(to: Lanes.self)
+                    let ot = UnsafeMutableRawPointer(bt.baseAddress!).assumingMemoryBound(to: Lanes.self)
+                    // (an empty array's buffer may still have a base address: decide by whether a force was given)
+                    let of = fS == nil ? nil : bf.baseAddress.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Lanes.self) }
+                    var f = [Lanes](repeating: Lanes(), count: 8), t = f
+                    let run = { (pf: UnsafePointer<Lanes>?) in
+                        for i in 0..<n {
+                            forceAndShift(i, pl, pf, pt, &f, &t)
+                            let eq = simdExp(e * pq[i])
+                            let scale = simdExp((inverse ? -h : h) * ps[i])
+                            // shiftBar_a: cotangent of shift_a (−ḡ forward, +ḡ·e^{−hs} inverse).
+                            var sBar = Lanes(), qBar = Lanes()
+                            for a in 0..<8 {
+                                let ga = pg[i * 8 + a]
+                                let shift = h * (f[a] * eq + t[a])
+                                let shiftBar: Lanes
+                                if !inverse {
+                                    op[i * 8 + a] = ga * scale
+                                    sBar = sBar.addingProduct(ga * pp[i * 8 + a] * scale, h)
+                                    geps = geps.addingProduct(ga * pp[i * 8 + a] * scale, 0.5 * ps[i])
+                                    shiftBar = -ga
+                                } else {
+                                    op[i * 8 + a] = ga * scale
+                                    let base = (pp[i * 8 + a] + shift) * scale * ga
+                                    sBar = sBar.addingProduct(base, -h)
+                                    geps = geps.addingProduct(base, -0.5 * ps[i])
+                                    shiftBar = ga * scale
+                                }
+                                // shift = h (F eq + t): ∂/∂F = h eq, ∂/∂q = h F eq ε, ∂/∂t = h, ∂/∂ε = ½(F eq + t) + h F eq q
+                                let fBar = shiftBar * h * eq
+                                if let of { of[i * 8 + a] = fBar } else {
+                                    for j in 0..<6 { ol[i * 60 + 12 + 8 * j + a] += fBar }
+                                }
+                                qBar = qBar.addingProduct(shiftBar * f[a] * eq, h * e)
+                                geps += shiftBar * (0.5 * (f[a] * eq + t[a]) + h * f[a] * eq * pq[i])
+                                let tBar = shiftBar * h
+                                for j in 0..<6 {
+                                    ot[i * 6 + j] = ot[i * 6 + j].addingProduct(tBar, pl[i * 60 + 12 + 8 * j + a])
+                                    ol[i * 60 + 12 + 8 * j + a] = ol[i * 60 + 12 + 8 * j + a].addingProduct(tBar, pt[i * 6 + j])
+                                }
+                            }
+                            os[i] = sBar
+                            oq[i] = qBar
+                        }
+                    }
+                    if let fS { withLanes(fS) { run($0) } } else { run(nil) }
+                } } } } } }
+            } } } } } }
+            acc.add(mom, Tensor(unchecked: sh, gp))
+            acc.add(loops, Tensor(unchecked: loops.shape, gl))
+            acc.add(s, Tensor(unchecked: s.shape, gs))
+            acc.add(q, Tensor(unchecked: q.shape, gq))
+            acc.add(tau, Tensor(unchecked: tau.shape, gt))
+            acc.add(eps, Tensor(unchecked: [1], [geps.sum()]))
+            if let force { acc.add(force, Tensor(unchecked: force.shape, gf)) }
+        }
+    }
+}

@@ -184,30 +184,18 @@ public struct SU3LeapfrogDynamics {
     /// The plaquette loops of U (features and force components) — reused between adjacent momentum updates.
     public func loops(_ u: Var) throws -> Var { try u.su3PlaquetteLoops(geometry, beta: beta) }
 
-    /// The force ∂S/∂ω of the action (Wilson: Σ_j of the loops' force components; improved: `su3Force`).
-    func force(u: Var, loops l: Var) throws -> Var {
-        if action == .wilson { return try l.slice(12..<60, axis: 2).reshaped([blocks, geometry.links, 6, 8, 8]).sum(axis: 2) }
-        return try u.su3Force(geometry, beta: beta, action: action)
-    }
-
     /// Momentum half-step of layer k (forward or inverse), with `loops` = loops(U). Returns (P', log|J| per chain).
     public func momentumUpdate(_ k: Int, u: Var, p mom: Var, loops l: Var, _ params: BoundParameters, inverse: Bool) throws -> (Var, Var) {
         let m = geometry.links
-        let feats = try l.slice(0..<12, axis: 2)
-        let g = try l.slice(12..<60, axis: 2).reshaped([blocks, m, 6, 8, 8])
-        let force = try self.force(u: u, loops: l)
-        let (sc, tau) = try nets[k].v(rows(feats), params)
+        let (sc, tau) = try nets[k].v(rows(l.slice(0..<12, axis: 2)), params)
         let s = try fields(sc[0], links: m), q = try fields(sc[1], links: m)                  // [b, m, 1, 8]
-        let t = try (fields(tau, links: m).reshaped([blocks, m, 6, 1, 8]) * g).sum(axis: 2)  // [b, m, 8, 8]
         let e = try eps(params, k, "v")
-        let half = try e * 0.5
-        let shift = try half * (force * (e * q).exp() + t)
-        let logdet = try perChain(half * s) * 8.0
-        if !inverse {
-            return (try mom * (half * s).exp() - shift, logdet)
-        } else {
-            return (try (mom + shift) * (-(half * s)).exp(), try -logdet)
-        }
+        // One fused pass (Autodiff su3MomentumUpdate): shift = ½ε(F e^{εq} + Σ_j τ_j G_j), P′ = P e^{½εs} − shift or
+        // its inverse; F = Σ_j G_j for the Wilson action, the improved force otherwise.
+        let force: Var? = action == .wilson ? nil : try u.su3Force(geometry, beta: beta, action: action)
+        let pNew = try mom.su3MomentumUpdate(loops: l, force: force, s: s, q: q, tau: fields(tau, links: m), eps: e, inverse: inverse)
+        let logdet = try perChain(s) * e * 4.0          // ½ε · 8 coordinates · Σ s
+        return (pNew, inverse ? try -logdet : logdet)
     }
 
     /// Link update of class c = (μ = c/2, parity = c%2) in layer k (forward or inverse). log|J| = 0.

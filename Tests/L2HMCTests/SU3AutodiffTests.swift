@@ -73,6 +73,39 @@ func directionalGradientError(_ x: Tensor, directions: Int = 4, seed: UInt64 = 3
         try expectGradient([whole, part], "replacingSlice") { try $0[0].replacingSlice(1 ..< 3, axis: 1, with: $0[1]) }
     }
 
+    /// The fused momentum update against its definition by element-wise operations, and its VJP (all inputs).
+    @Test func fusedMomentumUpdate() throws {
+        var rng = SplitMix64(seed: 21)
+        let m = 3
+        let p = randomTensor([1, m, 8, 8], &rng), l = randomTensor([1, m, 60, 8], &rng)
+        let s = randomTensor([1, m, 1, 8], &rng), q = randomTensor([1, m, 1, 8], &rng), tau = randomTensor([1, m, 6, 8], &rng)
+        let eps = Tensor([0.3]), f = randomTensor([1, m, 8, 8], &rng)
+        for inverse in [false, true] {
+            for withForce in [false, true] {
+                // Reference: the element-wise composition.
+                let t = Tape()
+                let pv = t.constant(p), lv = t.constant(l), sv = t.constant(s), qv = t.constant(q), tv = t.constant(tau), ev = t.constant(eps)
+                let g = try lv.slice(12..<60, axis: 2).reshaped([1, m, 6, 8, 8])
+                let force = withForce ? t.constant(f) : try g.sum(axis: 2)
+                let tr = try (tv.reshaped([1, m, 6, 1, 8]) * g).sum(axis: 2)
+                let half = try ev * 0.5
+                let shift = try half * (force * (ev * qv).exp() + tr)
+                let ref = inverse ? try (pv + shift) * (-(half * sv)).exp() : try pv * (half * sv).exp() - shift
+                let fused = try pv.su3MomentumUpdate(loops: lv, force: withForce ? t.constant(f) : nil, s: sv, q: qv, tau: tv,
+                                                     eps: ev, inverse: inverse)
+                let diff = zip(ref.scalars, fused.scalars).map { abs($0 - $1) }.max()!
+                #expect(diff < 1e-14, "inverse \(inverse), force \(withForce): fused differs by \(diff)")
+                t.reset()
+                var inputs = [p, l, s, q, tau, eps]
+                if withForce { inputs.append(f) }
+                try expectGradient(inputs, tolerance: 1e-7, "su3MomentumUpdate(inverse: \(inverse), force: \(withForce))") {
+                    try $0[0].su3MomentumUpdate(loops: $0[1], force: withForce ? $0[6] : nil, s: $0[2], q: $0[3], tau: $0[4],
+                                                eps: $0[5], inverse: inverse)
+                }
+            }
+        }
+    }
+
     @Test func expMatchesKernelAndIsUnitary() throws {
         var rng = SplitMix64(seed: 5)
         let z = randomTensor([4, 8, 8], &rng, in: -2 ... 2)
