@@ -454,7 +454,8 @@ extension Var {
                 x.withUnsafeBufferPointer { q in
                     for o in 0..<outer {
                         let base = o * a * b
-                        for i in 0..<a { for j in 0..<b { p[base + j * a + i] = q[base + i * b + j] } }
+                        // Output rows outer (contiguous writes); the strided reads of one row stay in cache.
+                        for j in 0..<b { for i in 0..<a { p[base + j * a + i] = q[base + i * b + j] } }
                     }
                 }
                 done = n
