@@ -12,6 +12,7 @@
 //   * Initialisers: Glorot/Xavier uniform U(±√(6/(in+out))) and normal N(0, 2/(in+out)); He uniform
 //     U(±√(6/in)) and normal N(0, 2/in); each with a `gain` multiplier (a small gain gives near-zero output
 //     heads, so an untrained L2HMC sampler is plain HMC, REFERENCE §4); zeros; constant.
+import LatticeCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -211,6 +212,24 @@ public enum Activation: Sendable, Equatable {
         case .swish: return try x.swish()
         case .sin: return try x.sin()
         case .leakyRelu(let a): return try x.leakyRelu(a)
+        }
+    }
+}
+
+extension Activation {
+    /// The activations a configuration file or flag may name.
+    public static let names = ["relu", "tanh", "swish", "softplus", "sigmoid"]
+
+    /// The activation called `name` (one of `names`); a ConfigurationError naming the value otherwise.
+    public init(named name: String) throws {
+        switch name {
+        case "relu": self = .relu
+        case "tanh": self = .tanh
+        case "swish": self = .swish
+        case "softplus": self = .softplus
+        case "sigmoid": self = .sigmoid
+        default:
+            throw ConfigurationError("activation = '\(name)' is not allowed; allowed: \(Activation.names.joined(separator: ", "))")
         }
     }
 }

@@ -125,7 +125,7 @@ public struct TrainConfiguration: Sendable, Equatable, KeyValueSettings {
             guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 1 }) else { throw bad("need widths like 16,16,16,16") }
             hidden = parts.map { $0! }
         case "activation":
-            guard ["relu", "tanh", "swish", "softplus", "sigmoid"].contains(value) else { throw bad("allowed: relu, tanh, swish, softplus, sigmoid") }
+            guard Activation.names.contains(value) else { throw bad("allowed: \(Activation.names.joined(separator: ", "))") }
             activation = value
         case "shared_networks":
             switch value.lowercased() {

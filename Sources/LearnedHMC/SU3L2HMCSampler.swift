@@ -226,18 +226,10 @@ public final class SU3L2HMCSampler: @unchecked Sendable {
     }
 }
 
-/// The trained SU(3) sampler as a Markov-chain step for the run loop (`l2hmc run --group SU3 --model`).
-public final class SU3L2HMCDriver: TrajectorySource {
-    public let sampler: SU3L2HMCSampler
-    public init(sampler: SU3L2HMCSampler) { self.sampler = sampler }
-    public func nextTrajectory() throws -> TrajectoryRecord {
-        let (r, _) = try sampler.step()
+extension SU3L2HMCSampler: LearnedSampler {
+    public func sample() throws -> TrajectoryRecord {
+        let (r, _) = try step()
         return TrajectoryRecord(accepted: r.accepted, deltaH: r.deltaH, observables: r.observables, logdet: r.logdet)
     }
-    /// The learned sampler has per-layer step sizes; this reports the first layer's ε_x and ignores writes.
-    public var stepSize: Double {
-        get { sampler.model.stepSizes().first?.x ?? 0 }
-        set {}
-    }
-    public var forceEvaluations: Int { sampler.forceEvaluations }
+    public func stepSizes() -> [(x: Double, v: Double)] { model.stepSizes() }
 }

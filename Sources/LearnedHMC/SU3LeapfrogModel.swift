@@ -46,16 +46,7 @@ public struct SU3ModelConfig: Codable, Sendable, Equatable {
         self.initialStepSize = initialStepSize; self.headGain = headGain; self.seed = seed
     }
 
-    public func activationFunction() throws -> Activation {
-        switch activation {
-        case "relu": return .relu
-        case "tanh": return .tanh
-        case "swish": return .swish
-        case "softplus": return .softplus
-        case "sigmoid": return .sigmoid
-        default: throw ConfigurationError("activation = '\(activation)' is not allowed; allowed: relu, tanh, swish, softplus, sigmoid")
-        }
-    }
+    public func activationFunction() throws -> Activation { try Activation(named: activation) }
 }
 
 /// A local network: MLP trunk and heads with a fixed number of outputs per link.
@@ -129,11 +120,7 @@ public struct SU3LeapfrogModel: Sendable {
     }
 
     /// Step sizes (ε_x, ε_v) per layer.
-    public func stepSizes() -> [(x: Double, v: Double)] {
-        (0..<config.layers).map { k in
-            (Foundation.exp(parameters["layer\(k).log_eps_x"]!.scalars[0]), Foundation.exp(parameters["layer\(k).log_eps_v"]!.scalars[0]))
-        }
-    }
+    public func stepSizes() -> [(x: Double, v: Double)] { leapfrogStepSizes(parameters, layers: config.layers) }
 }
 
 /// The recorded dynamics of `blocks` blocks of 8 chains on one tape.

@@ -291,18 +291,11 @@ final class LockedErrors: @unchecked Sendable {
 @_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
 
-/// The trained sampler as a Markov-chain step for the run loop (`l2hmc run --model`).
-public final class U1L2HMCDriver: TrajectorySource {
-    public let sampler: U1L2HMCSampler
-    public init(sampler: U1L2HMCSampler) { self.sampler = sampler }
-    public func nextTrajectory() throws -> TrajectoryRecord {
-        let (r, _) = try sampler.step()
+extension U1L2HMCSampler: LearnedSampler {
+    public func sample() throws -> TrajectoryRecord {
+        let (r, _) = try step()
         return TrajectoryRecord(accepted: r.accepted, deltaH: r.deltaH, observables: r.observables, logdet: r.logdet)
     }
-    /// The learned sampler has per-layer step sizes; this reports the first layer's ε_x and ignores writes.
-    public var stepSize: Double {
-        get { sampler.model.stepSizes().first?.x ?? 0 }
-        set {}
-    }
-    public var forceEvaluations: Int { 2 * sampler.model.config.layers + 1 }
+    public func stepSizes() -> [(x: Double, v: Double)] { model.stepSizes() }
+    public var forceEvaluations: Int { 2 * model.config.layers + 1 }
 }

@@ -72,16 +72,7 @@ public struct U1ModelConfig: Codable, Sendable, Equatable {
     public var volume: Int { l0 * l1 }
     public var links: Int { 2 * volume }
 
-    public func activationFunction() throws -> Activation {
-        switch activation {
-        case "relu": return .relu
-        case "tanh": return .tanh
-        case "swish": return .swish
-        case "softplus": return .softplus
-        case "sigmoid": return .sigmoid
-        default: throw ConfigurationError("activation = '\(activation)' is not allowed; allowed: relu, tanh, swish, softplus, sigmoid")
-        }
-    }
+    public func activationFunction() throws -> Activation { try Activation(named: activation) }
 }
 
 /// One network: MLP trunk and the three heads (s, t, q), each with one output per link.
@@ -175,11 +166,7 @@ public struct U1LeapfrogModel: Sendable {
     }
 
     /// Step sizes (ε_x, ε_v) per layer.
-    public func stepSizes() -> [(x: Double, v: Double)] {
-        (0..<config.layers).map { k in
-            (Foundation.exp(parameters["layer\(k).log_eps_x"]!.scalars[0]), Foundation.exp(parameters["layer\(k).log_eps_v"]!.scalars[0]))
-        }
-    }
+    public func stepSizes() -> [(x: Double, v: Double)] { leapfrogStepSizes(parameters, layers: config.layers) }
 }
 
 /// The recorded dynamics of one batch of chains on one tape.
