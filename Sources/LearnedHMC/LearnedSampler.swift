@@ -4,12 +4,22 @@
 import Foundation
 import Autodiff
 import HMC
+import LatticeCore
 
 /// (ε_x, ε_v) per layer from the parameters `layer<k>.log_eps_x` and `layer<k>.log_eps_v`.
 func leapfrogStepSizes(_ p: ParameterSet, layers: Int) -> [(x: Double, v: Double)] {
     (0..<layers).map { k in
         (Foundation.exp(p["layer\(k).log_eps_x"]!.scalars[0]), Foundation.exp(p["layer\(k).log_eps_v"]!.scalars[0]))
     }
+}
+
+/// The checks every leapfrog-layer model makes of its architecture (errors name the value and the allowed range).
+func validateLeapfrogArchitecture(layers: Int, hidden: [Int], stepSize: Double) throws {
+    guard layers >= 1 else { throw ConfigurationError("leapfrog layers = \(layers) is not allowed; need ≥ 1") }
+    guard hidden.allSatisfy({ $0 >= 1 }) else {
+        throw ConfigurationError("hidden widths \(hidden) are not allowed; each must be ≥ 1")
+    }
+    guard stepSize > 0 else { throw ConfigurationError("step size = \(stepSize) is not allowed; ε must be > 0") }
 }
 
 /// A learned sampler as the run loop sees it.

@@ -85,13 +85,7 @@ public struct SU3LeapfrogModel: Sendable {
     public static let xInputs = 13
 
     public init(config: SU3ModelConfig) throws {
-        guard config.layers >= 1 else { throw ConfigurationError("leapfrog layers = \(config.layers) is not allowed; need ≥ 1") }
-        guard config.hidden.allSatisfy({ $0 >= 1 }) else {
-            throw ConfigurationError("hidden widths \(config.hidden) are not allowed; each must be ≥ 1")
-        }
-        guard config.initialStepSize > 0 else {
-            throw ConfigurationError("step size = \(config.initialStepSize) is not allowed; ε must be > 0")
-        }
+        try validateLeapfrogArchitecture(layers: config.layers, hidden: config.hidden, stepSize: config.initialStepSize)
         self.config = config
         var rng = SplitMix64(seed: config.seed)
         var p = ParameterSet()

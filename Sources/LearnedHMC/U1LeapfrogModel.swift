@@ -113,13 +113,7 @@ public struct U1LeapfrogModel: Sendable {
     public var parameters: ParameterSet
 
     public init(config: U1ModelConfig) throws {
-        guard config.layers >= 1 else { throw ConfigurationError("leapfrog layers = \(config.layers) is not allowed; need ≥ 1") }
-        guard config.hidden.allSatisfy({ $0 >= 1 }) else {
-            throw ConfigurationError("hidden widths \(config.hidden) are not allowed; each must be ≥ 1")
-        }
-        guard config.initialStepSize > 0 else {
-            throw ConfigurationError("step size = \(config.initialStepSize) is not allowed; ε must be > 0")
-        }
+        try validateLeapfrogArchitecture(layers: config.layers, hidden: config.hidden, stepSize: config.initialStepSize)
         self.config = config
         var rng = SplitMix64(seed: config.seed)
         // Masks: a random half of the links per layer (Fisher–Yates on the seed's stream).
